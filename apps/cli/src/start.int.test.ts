@@ -1,0 +1,120 @@
+import pg from 'pg';
+import {
+  TEST_POSTGRES_URL,
+  createTestDatabase,
+  dropDatabase,
+  runProcess,
+  startProcess,
+  uniqueName,
+  unusedPort,
+} from '@herald/testkit';
+import { withDatabaseName } from '@herald/db';
+
+async function databaseExists(name: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+  await client.connect();
+  try {
+    return ((await client.query('select 1 from pg_database where datname = $1', [name])).rowCount ?? 0) > 0;
+  } finally {
+    await client.end();
+  }
+}
+
+async function getJson(url: string): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(url);
+  return { status: res.status, body: await res.json() };
+}
+
+describe('pnpm start', () => {
+  test('when DATABASE_URL and REDIS_URL are nonsense, it exits non-zero before migrating, naming both', async () => {
+    const r = await runProcess('apps/cli/src/start.ts', {
+      env: { DATABASE_URL: 'nonsense', REDIS_URL: 'nonsense' },
+    });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/DATABASE_URL/);
+    expect(r.stderr).toMatch(/REDIS_URL/);
+    expect(r.stderr).not.toMatch(/migrat/i);
+    expect(r.stdout).toBe('');
+  });
+
+  test('when started on a new database, it migrates, serves /readyz 200, and stops cleanly on SIGTERM', async () => {
+    const name = uniqueName('herald_start');
+    const port = await unusedPort();
+    const workerPort = await unusedPort();
+    const running = startProcess('apps/cli/src/start.ts', {
+      env: {
+        DATABASE_URL: withDatabaseName(TEST_POSTGRES_URL, name),
+        PORT: String(port),
+        HERALD_WORKER_PORT: String(workerPort),
+        HERALD_QUEUE_PREFIX: uniqueName('hs').replace(/_/g, '-'),
+      },
+    });
+    try {
+      await running.waitFor(/admin listening/);
+      await running.waitFor(/worker started/);
+      expect(await databaseExists(name)).toBe(true);
+      expect(await getJson(`http://127.0.0.1:${port}/readyz`)).toEqual({
+        status: 200,
+        body: { status: 'ok', checks: { postgres: 'ok', redis: 'ok' } },
+      });
+      expect((await getJson(`http://127.0.0.1:${workerPort}/readyz`)).status).toBe(200);
+      const result = await running.stop('SIGTERM');
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/"msg":"stopped"/);
+    } finally {
+      await running.stop('SIGKILL');
+      await dropDatabase(name);
+    }
+  });
+});
+
+describe('pnpm admin / pnpm worker', () => {
+  test('when the database has not been migrated, each exits 1 saying "run pnpm migrate"', async () => {
+    const t = await createTestDatabase({ migrated: false });
+    try {
+      for (const entry of ['apps/admin/src/main.ts', 'apps/worker/src/main.ts']) {
+        const r = await runProcess(entry, { env: { DATABASE_URL: t.url, PORT: String(await unusedPort()) } });
+        expect(r.code).toBe(1);
+        expect(r.stderr).toContain('run pnpm migrate');
+      }
+    } finally {
+      await t.drop();
+    }
+  });
+
+  test('when the worker runs with HERALD_WORKER_PORT=0, it logs its port, is ready there, and exits 0 on SIGTERM', async () => {
+    const t = await createTestDatabase();
+    const worker = startProcess('apps/worker/src/main.ts', {
+      env: { DATABASE_URL: t.url, HERALD_WORKER_PORT: '0' },
+    });
+    try {
+      await worker.waitFor(/worker health listening/);
+      const line = worker
+        .output()
+        .stdout.split('\n')
+        .find((l) => l.includes('worker health listening'))!;
+      const port = (JSON.parse(line) as { port: number }).port;
+      expect(port).toBeGreaterThan(0);
+      expect((await getJson(`http://127.0.0.1:${port}/livez`)).status).toBe(200);
+      expect((await getJson(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+      const result = await worker.stop('SIGTERM');
+      expect(result.code).toBe(0);
+    } finally {
+      await worker.stop('SIGKILL');
+      await t.drop();
+    }
+  });
+
+  test('when QUEUE_BACKEND=postgres is asked for, start-up is refused with the reason', async () => {
+    const t = await createTestDatabase();
+    try {
+      const r = await runProcess('apps/worker/src/main.ts', {
+        env: { DATABASE_URL: t.url, HERALD_QUEUE_BACKEND: 'postgres' },
+      });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('HERALD_QUEUE_BACKEND=postgres');
+    } finally {
+      await t.drop();
+    }
+  });
+});

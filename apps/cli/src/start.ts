@@ -1,0 +1,59 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { checkEnv, loadAdminConfig, loadCliConfig, loadWorkerConfig } from '@herald/config';
+import { runMain } from '@herald/core';
+import { migrateDatabase } from '@herald/db';
+import { createLogger } from '@herald/logger';
+import { REPO_ROOT } from '@herald/runtime';
+
+const ENTRY_POINTS = {
+  admin: 'apps/admin/src/main.ts',
+  worker: 'apps/worker/src/main.ts',
+} as const;
+
+// `pnpm start`: validate every variable admin and worker read (one message
+// naming all bad ones, before anything connects), migrate, then run one admin
+// and one worker process until a signal or until either of them exits.
+runMain(async () => {
+  checkEnv(process.env, [loadAdminConfig, loadWorkerConfig]);
+  const config = loadCliConfig(process.env);
+  const log = createLogger({ name: 'herald-start', level: config.logLevel });
+  const { created, applied } = await migrateDatabase(config.databaseUrl);
+  if (created) log.info('database created');
+  log.info({ applied }, applied.length > 0 ? 'migrations applied' : 'schema already up to date');
+
+  const children = new Map<string, ChildProcess>();
+  let exitCode: number | undefined;
+  const stopAll = (signal: NodeJS.Signals): void => {
+    for (const child of children.values()) if (child.exitCode === null) child.kill(signal);
+  };
+  const allExited = Promise.all(
+    Object.entries(ENTRY_POINTS).map(([name, entry]) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+        cwd: REPO_ROOT,
+        env: process.env,
+        stdio: 'inherit',
+      });
+      children.set(name, child);
+      return new Promise<void>((resolve) => {
+        child.once('exit', (code, signal) => {
+          children.delete(name);
+          if (exitCode === undefined) {
+            // The first process to end decides; the other is asked to stop.
+            exitCode = code ?? (signal ? 1 : 0);
+            if (code !== 0) log.error({ process: name, code, signal }, 'process exited; stopping the others');
+            stopAll('SIGTERM');
+          }
+          resolve();
+        });
+      });
+    }),
+  );
+  const forward = (signal: NodeJS.Signals): void => {
+    if (exitCode === undefined) exitCode = 0;
+    stopAll(signal);
+  };
+  process.on('SIGTERM', forward);
+  process.on('SIGINT', forward);
+  await allExited;
+  return exitCode ?? 0;
+});

@@ -1,0 +1,31 @@
+import { loadWorkerConfig } from '@herald/config';
+import { runMain } from '@herald/core';
+import { createLogger } from '@herald/logger';
+import { closeServer, createHealthServer, listen } from '@herald/observability';
+import { STATE_DIR, onShutdownSignal, openServices } from '@herald/runtime';
+import { createWorker } from './worker.js';
+
+// `pnpm worker`: one worker process. Run as many as you like, anywhere; they
+// coordinate through Redis and Postgres only. Never migrates.
+runMain(async () => {
+  const config = loadWorkerConfig(process.env);
+  const log = createLogger({ name: 'herald-worker', level: config.logLevel });
+  const services = await openServices(config, { name: 'herald-worker', log, stateDir: STATE_DIR });
+  let draining = false;
+  const health = createHealthServer({ checks: services.checks, isDraining: () => draining });
+  const port = await listen(health, config.port);
+  log.info({ port }, 'worker health listening');
+  const worker = createWorker({
+    db: services.db,
+    redis: services.redis,
+    log,
+    concurrency: config.concurrency,
+  });
+  await worker.start();
+  onShutdownSignal(log, async () => {
+    draining = true;
+    await worker.close();
+    await closeServer(health);
+    await services.close();
+  });
+});

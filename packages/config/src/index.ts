@@ -1,0 +1,7 @@
+export { ConfigError, checkEnv, loadAdminConfig, loadCliConfig, loadWorkerConfig } from './load.js';
+export type { Env } from './load.js';
+export type { AdminConfig, CliConfig, RedisConfig, SharedConfig, WorkerConfig } from './schemas.js';
+export type { HostPort } from './fields.js';
+export { parseDurationMs } from './fields.js';
+export { keyIdOf, resolveSecretKeys } from './secret-key.js';
+export type { SecretKeys } from './secret-key.js';

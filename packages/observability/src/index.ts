@@ -1,0 +1,4 @@
+export { checkReadiness } from './readiness.js';
+export type { Check, ReadinessReport } from './readiness.js';
+export { closeServer, createHealthServer, listen } from './health-server.js';
+export type { HealthServerOptions } from './health-server.js';

@@ -1,0 +1,4 @@
+export { openServices } from './services.js';
+export type { OpenServicesOptions, Services } from './services.js';
+export { onShutdownSignal } from './shutdown.js';
+export { REPO_ROOT, STATE_DIR } from './paths.js';
