@@ -14,11 +14,11 @@ runMain(async () => {
   let draining = false;
   const app = createApp({ log, checks: services.checks, isDraining: () => draining });
   const server = createServer(app);
-  const port = await listen(server, config.port);
-  log.info({ port }, 'admin listening');
   onShutdownSignal(log, async () => {
     draining = true;
     await closeServer(server);
     await services.close();
   });
+  const port = await listen(server, config.port);
+  log.info({ port }, 'admin listening');
 });

@@ -3,6 +3,7 @@ import { runMain } from '@herald/core';
 import { createLogger } from '@herald/logger';
 import { closeServer, createHealthServer, listen } from '@herald/observability';
 import { STATE_DIR, onShutdownSignal, openServices } from '@herald/runtime';
+import { createKeyring } from '@herald/signing';
 import { createWorker } from './worker.js';
 
 // `pnpm worker`: one worker process. Run as many as you like, anywhere; they
@@ -19,13 +20,22 @@ runMain(async () => {
     db: services.db,
     redis: services.redis,
     log,
+    keyring: createKeyring(services.secretKeys.current, services.secretKeys.old),
+    queuePrefix: config.queuePrefix,
     concurrency: config.concurrency,
+    retryScheduleMs: config.retryScheduleMs,
+    deliveryTimeoutMs: config.deliveryTimeoutMs,
+    allowPrivateNetworks: config.allowPrivateNetworks,
+    breakerFailures: config.breakerFailures,
+    breakerOpenMs: config.breakerOpenSeconds * 1000,
+    disableAfterMs: config.disableAfterMs,
   });
-  await worker.start();
+  // Signals are handled from here on, even while start() is still under way.
   onShutdownSignal(log, async () => {
     draining = true;
     await worker.close();
     await closeServer(health);
     await services.close();
   });
+  await worker.start();
 });

@@ -1,33 +1,187 @@
+import { Worker, type Job } from 'bullmq';
 import type { Db } from '@herald/db';
+import {
+  EndpointGate,
+  GroupCommitter,
+  WebhookCache,
+  createDeliveryRecorder,
+  createEngine,
+  notifyWebhooksChanged,
+  reconcileDeliveries,
+  writeFanout,
+  type Engine,
+  type FanoutItem,
+  type FanoutResult,
+} from '@herald/engine';
 import type { Logger } from '@herald/logger';
-import type { RedisConnection } from '@herald/queue';
+import { createGuardedAgent, type Resolver } from '@herald/net';
+import { QUEUE_NAMES, type RedisConnection } from '@herald/queue';
+import type { SecretKeyring } from '@herald/signing';
+import { createDeliverProcessor, heraldBackoff } from './deliver/deliver.processor.js';
+import { createSender } from './deliver/http-sender.js';
+import { createFanoutProcessor } from './fanout/fanout.processor.js';
 
 export interface WorkerDeps {
   db: Db;
+  /** Shared command connection (maxRetriesPerRequest: null); BullMQ duplicates it for blocking calls. */
   redis: RedisConnection;
   log: Logger;
+  keyring: SecretKeyring;
+  queuePrefix: string;
   concurrency: number;
+  retryScheduleMs: readonly number[];
+  deliveryTimeoutMs: number;
+  allowPrivateNetworks: boolean;
+  breakerFailures: number;
+  breakerOpenMs: number;
+  disableAfterMs: number;
+  /** How often the reconciler looks for deliveries whose job was lost. */
+  reconcileEveryMs?: number;
+  /** A delivery counts as lost once this overdue with no job. */
+  reconcileOverdueMs?: number;
+  /** How long SIGTERM waits for in-flight jobs before handing them back. */
+  shutdownTimeoutMs?: number;
+  resolveHost?: Resolver;
 }
 
 export interface HeraldWorker {
+  engine: Engine;
   start(): Promise<void>;
-  /** Stops taking jobs, lets in-flight ones finish, then returns. */
+  /** Stops taking jobs, finishes in-flight ones (or hands them back at the deadline), flushes records. */
   close(): Promise<void>;
 }
 
-/**
- * Builds the worker without starting it. The fan-out and delivery
- * processors (the delivery engine) attach here.
- */
+/** Builds the worker without starting it (tests build it with their own dependencies). */
 export function createWorker(deps: WorkerDeps): HeraldWorker {
-  return {
-    start() {
-      deps.log.info({ concurrency: deps.concurrency }, 'worker started');
-      return Promise.resolve();
+  const { log } = deps;
+  const engine = createEngine({
+    db: deps.db,
+    redis: deps.redis,
+    queuePrefix: deps.queuePrefix,
+    keyring: deps.keyring,
+    allowPrivateNetworks: deps.allowPrivateNetworks,
+    ...(deps.resolveHost ? { resolveHost: deps.resolveHost } : {}),
+  });
+  const cache = new WebhookCache({ db: deps.db, keyring: deps.keyring });
+  const subscriber = deps.redis.duplicate();
+  subscriber.on('error', () => undefined); // the command connection already logs Redis trouble
+  const gate = new EndpointGate({
+    redis: deps.redis,
+    queuePrefix: deps.queuePrefix,
+    breakerFailures: deps.breakerFailures,
+    breakerOpenMs: deps.breakerOpenMs,
+    probeTimeoutMs: deps.deliveryTimeoutMs * 2,
+  });
+  const onRetry = (error: unknown, delayMs: number, batchSize: number): void => {
+    log.warn({ err: (error as Error).message, delayMs, batchSize }, 'postgres write failed; retrying');
+  };
+  const recorder = createDeliveryRecorder(deps.db, { disableAfterMs: deps.disableAfterMs, onRetry });
+  const fanoutCommitter = new GroupCommitter<FanoutItem, FanoutResult>({
+    write: (items) => writeFanout(deps.db, items),
+    onRetry,
+  });
+  const agent = createGuardedAgent({
+    allowPrivateNetworks: deps.allowPrivateNetworks,
+    connectTimeoutMs: Math.min(10_000, deps.deliveryTimeoutMs),
+    ...(deps.resolveHost ? { resolve: deps.resolveHost } : {}),
+    agentOptions: { keepAliveTimeout: 30_000, connections: 64 },
+    onBlocked: (info) =>
+      log.warn({ host: info.host, address: info.address, reason: info.reason }, 'connection blocked'),
+  });
+  const send = createSender({ dispatcher: agent, timeoutMs: deps.deliveryTimeoutMs });
+
+  const connection = deps.redis;
+  const prefix = deps.queuePrefix;
+  // DESIGN §5: a slow receiver must not look stalled (lock = 2 × timeout), and a
+  // killed worker's jobs come back within about one lock duration.
+  const lockDuration = 2 * deps.deliveryTimeoutMs;
+  const deliveries = new Worker(
+    QUEUE_NAMES.deliveries,
+    createDeliverProcessor({
+      cache,
+      gate,
+      recorder,
+      send,
+      policy: { scheduleMs: deps.retryScheduleMs },
+      log,
+      notifyChanged: (appId) => notifyWebhooksChanged(deps.redis, deps.queuePrefix, appId),
+    }),
+    {
+      connection,
+      prefix,
+      concurrency: deps.concurrency,
+      lockDuration,
+      stalledInterval: lockDuration / 2,
+      maxStalledCount: 1,
+      settings: { backoffStrategy: heraldBackoff },
+      autorun: false,
     },
-    close() {
-      deps.log.info('worker stopped taking jobs');
-      return Promise.resolve();
+  );
+  const events = new Worker(
+    QUEUE_NAMES.events,
+    createFanoutProcessor({ cache, committer: fanoutCommitter, deliveries: engine.queues.deliveries, log }),
+    { connection, prefix, concurrency: Math.max(10, Math.ceil(deps.concurrency / 2)), autorun: false },
+  );
+  const maintenance = new Worker(
+    QUEUE_NAMES.maintenance,
+    async (job: Job) => {
+      if (job.name === 'reconcile') {
+        const result = await reconcileDeliveries(engine, { overdueMs: deps.reconcileOverdueMs ?? 120_000 });
+        if (result.requeued > 0) log.warn(result, 'reconciler re-queued lost deliveries');
+        return result;
+      }
+      return undefined;
+    },
+    { connection, prefix, concurrency: 1, autorun: false },
+  );
+  const workers = [deliveries, events, maintenance];
+  for (const worker of workers) {
+    worker.on('error', (error) =>
+      log.error({ err: error.message, queue: worker.name }, 'queue worker error'),
+    );
+  }
+  // A job whose worker died twice mid-attempt is failed by BullMQ as stalled
+  // without our processor running: put it straight back.
+  deliveries.on('failed', (job, error) => {
+    if (!job?.id || !/stall/i.test(error.message)) return;
+    log.warn({ deliveryId: job.id }, 'delivery job stalled; re-queueing');
+    reconcileDeliveries(engine, { deliveryIds: [job.id] }).catch((e: unknown) =>
+      log.error({ err: (e as Error).message, deliveryId: job.id }, 're-queue after stall failed'),
+    );
+  });
+
+  return {
+    engine,
+    async start() {
+      await cache.subscribe(subscriber, deps.queuePrefix);
+      const maintenanceQueue = engine.queues.maintenance;
+      await maintenanceQueue.upsertJobScheduler(
+        'reconcile',
+        { every: deps.reconcileEveryMs ?? 60_000 },
+        { name: 'reconcile', opts: { removeOnComplete: true, removeOnFail: 100 } },
+      );
+      for (const worker of workers) void worker.run();
+      await Promise.all(workers.map((w) => w.waitUntilReady()));
+      log.info({ concurrency: deps.concurrency }, 'worker started');
+    },
+    async close() {
+      const deadline = deps.shutdownTimeoutMs ?? 30_000;
+      let timer: NodeJS.Timeout | undefined;
+      const graceful = Promise.all(workers.map((w) => w.close()));
+      const timedOut = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), deadline);
+      });
+      if ((await Promise.race([graceful, timedOut])) === 'timeout') {
+        // Jobs still running go back to the queue (their locks lapse) rather than hold up shutdown.
+        log.warn({ deadlineMs: deadline }, 'in-flight jobs did not finish in time; handing them back');
+        await Promise.all(workers.map((w) => w.close(true)));
+      }
+      clearTimeout(timer);
+      await Promise.all([recorder.flush(), fanoutCommitter.flush()]);
+      await engine.close();
+      await agent.close();
+      await subscriber.quit().catch(() => subscriber.disconnect());
+      log.info('worker stopped taking jobs');
     },
   };
 }

@@ -45,6 +45,14 @@ describe('loadAdminConfig / loadWorkerConfig', () => {
     expect(worker.concurrency).toBe(100);
     expect(worker.breakerFailures).toBe(20);
     expect(worker.breakerOpenSeconds).toBe(30);
+    expect(worker.disableAfterMs).toBe(5 * 86_400_000);
+  });
+
+  test('when HERALD_DISABLE_AFTER is set, it is parsed; nonsense is refused', () => {
+    expect(loadWorkerConfig({ HERALD_DISABLE_AFTER: '12h' }).disableAfterMs).toBe(43_200_000);
+    expect(problemsOf(() => loadWorkerConfig({ HERALD_DISABLE_AFTER: 'soon' }))).toEqual([
+      'HERALD_DISABLE_AFTER',
+    ]);
   });
 
   test('when the config is loaded, the result is frozen', () => {

@@ -70,6 +70,20 @@ export function parseDurationMs(text: string): number | undefined {
   return Number(match[1]) * DURATION_UNITS_MS[match[2]!]!;
 }
 
+/** One duration (`30m`, `5d`) between min and max, into milliseconds. */
+export const duration = (fallback: string, minMs: number, maxMs: number) =>
+  z
+    .string()
+    .transform((value, ctx): number => {
+      const ms = parseDurationMs(value);
+      if (ms === undefined || ms < minMs || ms > maxMs) {
+        ctx.addIssue({ code: 'custom', message: 'must be a duration like 30m, 12h or 5d within bounds' });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .prefault(fallback);
+
 const MAX_RETRY_DELAY_MS = 7 * 86_400_000;
 
 /** `5s,5m,30m,2h,5h,10h,10h`: delays after the first attempt. */

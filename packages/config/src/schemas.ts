@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   adminPassword,
   bearerToken,
+  duration,
   email,
   hostPortList,
   integer,
@@ -54,6 +55,7 @@ const workerShape = {
   HERALD_WORKER_CONCURRENCY: integer(100, 1, 10_000),
   HERALD_BREAKER_FAILURES: integer(20, 0, 1_000_000), // 0 = breaker off
   HERALD_BREAKER_OPEN_SECONDS: integer(30, 1, 86_400),
+  HERALD_DISABLE_AFTER: duration('5d', 60_000, 365 * 86_400_000), // continuous failure before auto-disable
 };
 
 type SharedEnv = z.output<z.ZodObject<typeof sharedShape>>;
@@ -163,6 +165,7 @@ export const workerEnvSchema = z
     concurrency: env.HERALD_WORKER_CONCURRENCY,
     breakerFailures: env.HERALD_BREAKER_FAILURES,
     breakerOpenSeconds: env.HERALD_BREAKER_OPEN_SECONDS,
+    disableAfterMs: env.HERALD_DISABLE_AFTER,
   }));
 
 export const cliEnvSchema = z

@@ -4,3 +4,12 @@ export { NotFoundError, ValidationError } from './errors.js';
 export type { FieldIssue } from './errors.js';
 export { HERALD_VERSION } from './version.js';
 export { StartupError, runMain } from './startup.js';
+export {
+  EVENT_TYPE_PATTERN,
+  MAX_EVENT_DATA_BYTES,
+  MAX_IDEMPOTENCY_KEY_LENGTH,
+  checkEventInput,
+  parseEventInput,
+} from './event-input.js';
+export type { EventInput } from './event-input.js';
+export { hasControlCharacters, withoutNul } from './text.js';

@@ -5,3 +5,6 @@ export { createTestRedis, deleteKeysWithPrefix, uniquePrefix } from './redis.js'
 export { unusedPort } from './ports.js';
 export { runProcess, startProcess } from './process.js';
 export type { ProcessResult, RunningProcess } from './process.js';
+export { startReceiver } from './receiver.js';
+export type { ReceivedRequest, Receiver, ReceiverHandler } from './receiver.js';
+export { sleep, waitUntil } from './wait.js';

@@ -1,0 +1,182 @@
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { HERALD_VERSION } from '@herald/core';
+import type { DeliveryStatus } from '@herald/db';
+import type {
+  DeliveryOutcome,
+  DeliveryRecorder,
+  DeliveryTarget,
+  EndpointGate,
+  WebhookCache,
+} from '@herald/engine';
+import { isReservedHeader } from '@herald/engine';
+import type { Logger } from '@herald/logger';
+import { parseDeliveryJobData, type DeliveryJobData } from '@herald/queue';
+import { buildSignatureHeader } from '@herald/signing';
+import type { Send } from './http-sender.js';
+import { decide, type RetryPolicyOptions } from './retry-policy.js';
+
+export const DEFAULT_USER_AGENT = `Herald-Webhooks/${HERALD_VERSION}`;
+
+/** Thrown to let BullMQ schedule the retry; backoffStrategy reads `delayMs`. */
+export class RetryLaterError extends Error {
+  override readonly name = 'RetryLaterError';
+  constructor(
+    readonly delayMs: number,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/** BullMQ `settings.backoffStrategy`: the delay the retry policy chose. */
+export function heraldBackoff(_attemptsMade: number, _type?: string, error?: Error): number {
+  return error instanceof RetryLaterError ? error.delayMs : 5_000;
+}
+
+export interface DeliverDeps {
+  cache: WebhookCache;
+  gate: EndpointGate;
+  recorder: DeliveryRecorder;
+  send: Send;
+  policy: RetryPolicyOptions;
+  log: Logger;
+  /** Tells every process that webhooks of these apps changed (auto-disable). */
+  notifyChanged: (appId: string) => Promise<void>;
+  now?: () => number;
+  random?: () => number;
+}
+
+/** Standard Webhooks headers (DESIGN §4); custom headers never override them. */
+export function buildHeaders(
+  target: DeliveryTarget,
+  data: DeliveryJobData,
+  attempt: number,
+  timestampSeconds: number,
+): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(target.headers)) {
+    if (!isReservedHeader(name)) headers[name.toLowerCase()] = value;
+  }
+  headers['content-type'] = 'application/json';
+  headers['user-agent'] = target.userAgent ?? DEFAULT_USER_AGENT;
+  headers['webhook-id'] = data.eventId;
+  headers['webhook-timestamp'] = String(timestampSeconds);
+  headers['webhook-signature'] = buildSignatureHeader(
+    target.signingKeys,
+    data.eventId,
+    timestampSeconds,
+    data.body,
+  );
+  headers['herald-delivery-id'] = data.deliveryId;
+  headers['herald-attempt'] = String(attempt);
+  return headers;
+}
+
+/**
+ * One delivery attempt: check the webhook still wants it, pass the shared
+ * gate (breaker, rate limit, 429 pause — waiting there costs no attempt and
+ * frees the worker slot), sign, POST, then wait until the outcome is
+ * committed before acknowledging the job.
+ */
+export function createDeliverProcessor(deps: DeliverDeps) {
+  const now = deps.now ?? Date.now;
+  const random = deps.random ?? Math.random;
+
+  const record = (outcome: DeliveryOutcome) => deps.recorder.submit(outcome);
+
+  return async function deliver(job: Job, token?: string): Promise<DeliveryStatus> {
+    let data: DeliveryJobData;
+    try {
+      data = parseDeliveryJobData(job.data);
+    } catch {
+      deps.log.error({ jobId: job.id }, 'malformed delivery job dropped');
+      throw new UnrecoverableError('malformed delivery job');
+    }
+    const base = { deliveryId: data.deliveryId, webhookId: data.webhookId };
+    const target = await deps.cache.get(data.appId, data.webhookId);
+    if (!target) {
+      await record({ ...base, status: 'cancelled', nextAttemptAt: null });
+      return 'cancelled';
+    }
+    if (target.state !== 'enabled') {
+      await record({ ...base, status: 'held', nextAttemptAt: null });
+      return 'held';
+    }
+    const admission = await deps.gate.admit(target.id, target.rateLimitPerSecond);
+    if (!admission.admitted) {
+      // Spread the wake-ups so a reopened endpoint is not hit by a thundering herd.
+      const spreadMs = Math.min(1_000, Math.max(50, (admission.until - now()) * 0.1));
+      await job.moveToDelayed(admission.until + Math.round(random() * spreadMs), token);
+      throw new DelayedError();
+    }
+
+    const attempt = data.attemptOffset + job.attemptsMade + 1;
+    const position = data.scheduleOffset + job.attemptsMade;
+    const startedMs = now();
+    const headers = buildHeaders(target, data, attempt, Math.floor(startedMs / 1000));
+    const result = await deps.send(target.url, headers, data.body);
+    const decision = decide(result, position, { ...deps.policy, random });
+
+    if (decision.kind === 'succeeded') {
+      await deps.gate.recordSuccess(target.id, admission.failures);
+    } else if (decision.kind !== 'disable' && decision.countsForBreaker) {
+      await deps.gate.recordFailure(target.id);
+    }
+    if (decision.kind === 'retry' && decision.pauseWebhookMs !== null) {
+      await deps.gate.pause(target.id, now() + decision.pauseWebhookMs);
+    }
+
+    const status: DeliveryStatus =
+      decision.kind === 'succeeded' ? 'succeeded' : decision.kind === 'retry' ? 'failed' : 'dead';
+    const effects = await record({
+      ...base,
+      status,
+      attempts: attempt,
+      nextAttemptAt: decision.kind === 'retry' ? new Date(now() + decision.delayMs) : null,
+      attemptRecord: {
+        attempt,
+        outcome: result.outcome,
+        statusCode: result.statusCode,
+        durationMs: result.durationMs,
+        responseSnippet: result.responseSnippet,
+        error: result.error,
+        startedAt: result.startedAt,
+      },
+      webhookHealth:
+        decision.kind === 'succeeded'
+          ? 'success'
+          : decision.kind === 'disable'
+            ? undefined
+            : decision.countsForBreaker
+              ? 'failure'
+              : undefined,
+      ...(decision.kind === 'disable' ? { disableWebhook: decision.reason } : {}),
+    });
+    if (effects.disabled.some((d) => d.webhookId === target.id)) {
+      deps.log.warn({ webhookId: target.id, appId: target.appId }, 'webhook disabled');
+      await deps.notifyChanged(target.appId);
+    }
+
+    const logFields = {
+      deliveryId: data.deliveryId,
+      eventId: data.eventId,
+      webhookId: target.id,
+      attempt,
+      statusCode: result.statusCode,
+      outcome: result.outcome,
+      durationMs: result.durationMs,
+    };
+    switch (decision.kind) {
+      case 'succeeded':
+        deps.log.debug(logFields, 'delivery succeeded');
+        return 'succeeded';
+      case 'retry':
+        deps.log.info({ ...logFields, retryInMs: decision.delayMs }, 'delivery failed; retry scheduled');
+        throw new RetryLaterError(decision.delayMs, result.error ?? `endpoint answered ${result.statusCode}`);
+      case 'dead':
+      case 'disable':
+        deps.log.warn({ ...logFields, reason: decision.reason }, 'delivery dead');
+        throw new UnrecoverableError(decision.reason);
+    }
+  };
+}

@@ -1,0 +1,375 @@
+import { Webhook as StandardWebhook } from 'standardwebhooks';
+import {
+  deleteAllWebhooks,
+  deleteWebhook,
+  listDeliveries,
+  replayWebhook,
+  retryDelivery,
+  rotateWebhookSecret,
+  setWebhookState,
+  CLI_ACTOR,
+} from '@herald/engine';
+import { startReceiver, sleep, waitUntil, type ReceivedRequest, type Receiver } from '@herald/testkit';
+import { startHarness, type Harness } from './testing/harness.js';
+
+function verify(secret: string, req: ReceivedRequest): unknown {
+  return new StandardWebhook(secret).verify(req.body, req.headers);
+}
+
+async function deliveryRows(h: Harness, webhookId: string) {
+  return h.t.db.selectFrom('deliveries').selectAll().where('webhook_id', '=', webhookId).execute();
+}
+
+async function attemptsOf(h: Harness, deliveryId: string) {
+  return h.t.db
+    .selectFrom('delivery_attempts')
+    .selectAll()
+    .where('delivery_id', '=', deliveryId)
+    .orderBy('attempt')
+    .execute();
+}
+
+async function waitForStatus(h: Harness, webhookId: string, status: string, count = 1) {
+  return waitUntil(
+    async () => {
+      const rows = await deliveryRows(h, webhookId);
+      return rows.filter((r) => r.status === status).length >= count ? rows : undefined;
+    },
+    { what: `${count} ${status} deliveries`, timeoutMs: 20_000 },
+  );
+}
+
+describe('delivery engine', () => {
+  let h: Harness;
+  const receivers: Receiver[] = [];
+  const receiver = async (...args: Parameters<typeof startReceiver>) => {
+    const r = await startReceiver(...args);
+    receivers.push(r);
+    return r;
+  };
+
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  // Each test's webhooks go away after it, so later events reach only the next test's.
+  afterEach(async () => {
+    await deleteAllWebhooks(h.engine, CLI_ACTOR, h.appId);
+  });
+  afterAll(async () => {
+    await h.close();
+    await Promise.all(receivers.map((r) => r.close()));
+  });
+
+  test('when an event is published, the receiver gets one signed Standard Webhooks request and the delivery succeeds', async () => {
+    const r = await receiver();
+    const { id: webhookId, secret } = await h.addWebhook({ url: `${r.url}/hook` });
+    const { id } = await h.client.publish({
+      app: h.appId,
+      type: 'user.register',
+      data: { user: 'u1', plan: 'pro' },
+    });
+    const [req] = await r.waitForRequests(1);
+    expect(req!.method).toBe('POST');
+    expect(req!.headers['content-type']).toBe('application/json');
+    expect(req!.headers['user-agent']).toMatch(/^Herald-Webhooks\//);
+    expect(req!.headers['webhook-id']).toBe(id);
+    expect(req!.headers['herald-attempt']).toBe('1');
+    expect(req!.headers['herald-delivery-id']).toMatch(/^dlv_/);
+    expect(Math.abs(Number(req!.headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(10);
+    expect(verify(secret, req!)).toEqual({
+      type: 'user.register',
+      timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      data: { user: 'u1', plan: 'pro' },
+    });
+    const [row] = await waitForStatus(h, webhookId, 'succeeded');
+    expect(row).toMatchObject({ status: 'succeeded', attempts: 1, last_status_code: 204, event_id: id });
+    const attempts = await attemptsOf(h, row!.id);
+    expect(attempts).toMatchObject([{ attempt: 1, outcome: 'success', status_code: 204 }]);
+  });
+
+  test('when the endpoint returns 500 then 200, the retry carries the same webhook-id, a fresh timestamp and a valid signature', async () => {
+    let calls = 0;
+    const r = await receiver((_req, res) => {
+      calls++;
+      if (calls === 1) res.writeHead(500).end('oops');
+      else res.writeHead(200).end('ok');
+    });
+    const { id: webhookId, secret } = await h.addWebhook({ url: r.url });
+    const { id } = await h.client.publish({ app: h.appId, type: 'payment.success', data: { amount: 5 } });
+    const [first, second] = await r.waitForRequests(2);
+    expect(first!.headers['webhook-id']).toBe(id);
+    expect(second!.headers['webhook-id']).toBe(id);
+    expect(second!.headers['herald-attempt']).toBe('2');
+    expect(second!.headers['herald-delivery-id']).toBe(first!.headers['herald-delivery-id']);
+    expect(second!.body).toBe(first!.body);
+    expect(() => verify(secret, first!)).not.toThrow();
+    expect(() => verify(secret, second!)).not.toThrow();
+    expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(150);
+    const [row] = await waitForStatus(h, webhookId, 'succeeded');
+    const attempts = await attemptsOf(h, row!.id);
+    expect(attempts.map((a) => [a.attempt, a.outcome, a.status_code, a.response_snippet])).toEqual([
+      [1, 'http_error', 500, 'oops'],
+      [2, 'success', 200, 'ok'],
+    ]);
+  });
+
+  test('when the endpoint answers 429 with Retry-After, the retry waits at least that long', async () => {
+    let calls = 0;
+    const r = await receiver((_req, res) => {
+      calls++;
+      if (calls === 1) res.writeHead(429, { 'retry-after': '1' }).end();
+      else res.writeHead(204).end();
+    });
+    const { id: webhookId } = await h.addWebhook({ url: r.url });
+    await h.client.publish({ app: h.appId, type: 'auth.login.failed', data: { ip: '203.0.113.9' } });
+    const [first, second] = await r.waitForRequests(2);
+    expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(950);
+    const [row] = await waitForStatus(h, webhookId, 'succeeded');
+    expect((await attemptsOf(h, row!.id)).map((a) => a.status_code)).toEqual([429, 204]);
+  });
+
+  test('when the endpoint hangs past the timeout, the attempt is recorded as a timeout and retried', async () => {
+    let calls = 0;
+    const r = await receiver((_req, res) => {
+      calls++;
+      if (calls > 1) res.writeHead(200).end();
+      // the first request is never answered
+    });
+    const { id: webhookId } = await h.addWebhook({ url: r.url });
+    await h.client.publish({ app: h.appId, type: 'hwid.mismatch', data: {} });
+    const [row] = await waitForStatus(h, webhookId, 'succeeded');
+    const attempts = await attemptsOf(h, row!.id);
+    expect(attempts.map((a) => a.outcome)).toEqual(['timeout', 'success']);
+    expect(attempts[0]!.duration_ms).toBeGreaterThanOrEqual(1_400);
+  });
+
+  test('when the connection is reset, the attempt is a network error and is retried', async () => {
+    let calls = 0;
+    const r = await receiver((_req, res, raw) => {
+      calls++;
+      if (calls === 1) raw.socket.destroy();
+      else res.writeHead(200).end();
+    });
+    const { id: webhookId } = await h.addWebhook({ url: r.url });
+    await h.client.publish({ app: h.appId, type: 'hwid.reset', data: {} });
+    const [row] = await waitForStatus(h, webhookId, 'succeeded');
+    const attempts = await attemptsOf(h, row!.id);
+    expect(attempts.map((a) => a.outcome)).toEqual(['network_error', 'success']);
+    expect(attempts[0]!.error).toBeTruthy();
+  });
+
+  test('when the endpoint redirects with 302, the redirect is not followed and the attempt fails', async () => {
+    const target = await receiver();
+    const r = await receiver(
+      (_req, res) => void res.writeHead(302, { location: `${target.url}/elsewhere` }).end(),
+    );
+    const { id: webhookId } = await h.addWebhook({ url: r.url });
+    await h.client.publish({ app: h.appId, type: 'license.redeem', data: {} });
+    await waitForStatus(h, webhookId, 'dead');
+    expect(r.requests).toHaveLength(4);
+    expect(target.requests).toHaveLength(0);
+  });
+
+  test('when the endpoint answers 410 Gone, the delivery is dead and the webhook disabled with the reason', async () => {
+    const r = await receiver((_req, res) => void res.writeHead(410).end());
+    const { id: webhookId } = await h.addWebhook({ url: r.url });
+    await h.client.publish({ app: h.appId, type: 'license.expired', data: {} });
+    await waitForStatus(h, webhookId, 'dead');
+    const webhook = await h.t.db
+      .selectFrom('webhooks')
+      .selectAll()
+      .where('id', '=', webhookId)
+      .executeTakeFirstOrThrow();
+    expect(webhook.state).toBe('disabled');
+    expect(webhook.disabled_reason).toBe('endpoint answered 410 Gone');
+    expect(r.requests).toHaveLength(1);
+  });
+
+  test('when the endpoint answers with a 10 MB body, the attempt succeeds and only 4 KiB is stored', async () => {
+    const big = Buffer.alloc(10 * 1024 * 1024, 'a');
+    const r = await receiver((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(big);
+    });
+    const { id: webhookId } = await h.addWebhook({ url: r.url });
+    await h.client.publish({ app: h.appId, type: 'payment.failed', data: {} });
+    const [row] = await waitForStatus(h, webhookId, 'succeeded');
+    const [attempt] = await attemptsOf(h, row!.id);
+    expect(attempt!.response_snippet).toHaveLength(4096);
+  });
+
+  test('when a webhook fails past its schedule it ends dead; after the endpoint is fixed, replay delivers it', async () => {
+    let healthy = false;
+    const r = await receiver((_req, res) => void res.writeHead(healthy ? 200 : 503).end());
+    const { id: webhookId, secret } = await h.addWebhook({ url: r.url });
+    const since = new Date(Date.now() - 1000);
+    const { id } = await h.client.publish({
+      app: h.appId,
+      type: 'blacklist.added',
+      data: { ip: '198.51.100.7' },
+    });
+    const [dead] = await waitForStatus(h, webhookId, 'dead');
+    expect(dead!.attempts).toBe(4);
+    expect(r.requests).toHaveLength(4);
+    healthy = true;
+    const replay = await replayWebhook(h.engine, CLI_ACTOR, h.appId, webhookId, { since, status: 'dead' });
+    expect(replay).toMatchObject({ count: 1, replayId: expect.stringMatching(/^rpl_/) });
+    const [row] = await waitForStatus(h, webhookId, 'succeeded');
+    const last = r.requests[r.requests.length - 1]!;
+    expect(last.headers['webhook-id']).toBe(id);
+    expect(last.headers['herald-attempt']).toBe('5');
+    expect(() => verify(secret, last)).not.toThrow();
+    expect(row!.attempts).toBe(5);
+  });
+
+  test('when a single delivery is retried by hand, it is sent again with the same webhook-id', async () => {
+    const r = await receiver();
+    const { id: webhookId } = await h.addWebhook({ url: r.url });
+    const { id } = await h.client.publish({ app: h.appId, type: 'whitelist.added', data: {} });
+    const [row] = await waitForStatus(h, webhookId, 'succeeded');
+    await retryDelivery(h.engine, CLI_ACTOR, h.appId, row!.id);
+    const [, again] = await r.waitForRequests(2);
+    expect(again!.headers['webhook-id']).toBe(id);
+    expect(again!.headers['herald-attempt']).toBe('2');
+  });
+
+  test('when a webhook is paused, its deliveries are held; when resumed, they are delivered', async () => {
+    const r = await receiver();
+    const { id: webhookId } = await h.addWebhook({ url: r.url });
+    await setWebhookState(h.engine, CLI_ACTOR, h.appId, webhookId, 'paused');
+    await h.client.publishBatch([
+      { app: h.appId, type: 'user.register', data: { n: 1 } },
+      { app: h.appId, type: 'user.register', data: { n: 2 } },
+    ]);
+    await waitForStatus(h, webhookId, 'held', 2);
+    expect(r.requests).toHaveLength(0);
+    const { released } = await setWebhookState(h.engine, CLI_ACTOR, h.appId, webhookId, 'enabled');
+    expect(released).toBe(2);
+    await r.waitForRequests(2);
+    await waitForStatus(h, webhookId, 'succeeded', 2);
+  });
+
+  test('when a webhook is deleted, its waiting deliveries are cancelled and nothing more is sent', async () => {
+    const r = await receiver((_req, res) => void res.writeHead(500).end());
+    const { id: webhookId } = await h.addWebhook({ url: r.url });
+    await h.client.publish({ app: h.appId, type: 'user.register', data: {} });
+    await r.waitForRequests(1);
+    await deleteWebhook(h.engine, CLI_ACTOR, h.appId, webhookId);
+    await waitForStatus(h, webhookId, 'cancelled');
+    await sleep(600);
+    const rows = await deliveryRows(h, webhookId);
+    expect(rows.map((x) => x.status)).toEqual(['cancelled']);
+    expect(r.requests.length).toBeLessThanOrEqual(2);
+  });
+
+  test('when an event is published twice with one idempotency key, it is delivered once and both publishes return its id', async () => {
+    const r = await receiver();
+    const { id: webhookId } = await h.addWebhook({ url: r.url, events: ['payment.*'] });
+    const a = await h.client.publish({
+      app: h.appId,
+      type: 'payment.success',
+      data: { n: 1 },
+      idempotencyKey: 'order-42',
+    });
+    const b = await h.client.publish({
+      app: h.appId,
+      type: 'payment.success',
+      data: { n: 2 },
+      idempotencyKey: 'order-42',
+    });
+    expect(b.id).toBe(a.id);
+    await waitForStatus(h, webhookId, 'succeeded');
+    await sleep(300);
+    expect(r.requests).toHaveLength(1);
+    expect(JSON.parse(r.requests[0]!.body).data).toEqual({ n: 1 });
+  });
+
+  test('when webhooks filter by event type, each receives only matching events', async () => {
+    const auth = await receiver();
+    const exact = await receiver();
+    const all = await receiver();
+    await h.addWebhook({ url: auth.url, events: ['auth.*'] });
+    await h.addWebhook({ url: exact.url, events: ['license.redeem'] });
+    await h.addWebhook({ url: all.url });
+    await h.client.publishBatch([
+      { app: h.appId, type: 'auth.login.failed', data: {} },
+      { app: h.appId, type: 'license.redeem', data: {} },
+      { app: h.appId, type: 'payment.success', data: {} },
+    ]);
+    await all.waitForRequests(3);
+    await auth.waitForRequests(1);
+    await exact.waitForRequests(1);
+    await sleep(300);
+    expect(auth.requests.map((q) => JSON.parse(q.body).type)).toEqual(['auth.login.failed']);
+    expect(exact.requests.map((q) => JSON.parse(q.body).type)).toEqual(['license.redeem']);
+    expect(all.requests).toHaveLength(3);
+  });
+
+  test('when the secret is rotated, both signatures are sent and each secret verifies', async () => {
+    const r = await receiver();
+    const { id: webhookId, secret: oldSecret } = await h.addWebhook({ url: r.url });
+    const { secret: newSecret } = await rotateWebhookSecret(h.engine, CLI_ACTOR, h.appId, webhookId, {
+      graceSeconds: 3600,
+    });
+    await h.client.publish({ app: h.appId, type: 'user.register', data: {} });
+    const [req] = await r.waitForRequests(1);
+    expect(req!.headers['webhook-signature']!.split(' ')).toHaveLength(2);
+    expect(() => verify(newSecret, req!)).not.toThrow();
+    expect(() => verify(oldSecret, req!)).not.toThrow();
+  });
+
+  test('when custom headers and a user agent are set, they are sent but never override the signature headers', async () => {
+    const r = await receiver();
+    await h.addWebhook({
+      url: r.url,
+      userAgent: 'AcmeRelay/2',
+      headers: { 'X-Relay-Token': 'abc', Authorization: 'Bearer t' },
+    });
+    await h.client.publish({ app: h.appId, type: 'user.register', data: {} });
+    const [req] = await r.waitForRequests(1);
+    expect(req!.headers['user-agent']).toBe('AcmeRelay/2');
+    expect(req!.headers['x-relay-token']).toBe('abc');
+    expect(req!.headers['authorization']).toBe('Bearer t');
+  });
+
+  test('when a pending delivery has lost its queue job, the reconciler re-queues and delivers it', async () => {
+    const r = await receiver();
+    const { id: webhookId } = await h.addWebhook({ url: r.url });
+    await setWebhookState(h.engine, CLI_ACTOR, h.appId, webhookId, 'paused');
+    await h.client.publish({ app: h.appId, type: 'user.register', data: {} });
+    const [held] = await waitForStatus(h, webhookId, 'held');
+    // Simulate a crash between commit and enqueue: the row says pending, no job exists.
+    await h.t.db
+      .updateTable('deliveries')
+      .set({ status: 'pending', next_attempt_at: new Date(Date.now() - 600_000) })
+      .where('id', '=', held!.id)
+      .execute();
+    await h.t.db.updateTable('webhooks').set({ state: 'enabled' }).where('id', '=', webhookId).execute();
+    const { reconcileDeliveries, notifyWebhooksChanged } = await import('@herald/engine');
+    await notifyWebhooksChanged(h.redis, h.prefix, h.appId);
+    await sleep(100);
+    const result = await reconcileDeliveries(h.engine, { overdueMs: 60_000 });
+    expect(result.requeued).toBe(1);
+    await waitForStatus(h, webhookId, 'succeeded');
+    expect(r.requests).toHaveLength(1);
+  });
+
+  test('when deliveries are listed, filters and totals reflect the rows', async () => {
+    const r = await receiver();
+    const { id: webhookId } = await h.addWebhook({ url: r.url });
+    await h.client.publishBatch([1, 2, 3].map((n) => ({ app: h.appId, type: 'user.register', data: { n } })));
+    await waitForStatus(h, webhookId, 'succeeded', 3);
+    const page = await listDeliveries(h.engine, { appId: h.appId, webhookId }, { limit: 2 });
+    expect(page.total).toBe(3);
+    expect(page.data).toHaveLength(2);
+    expect(page.nextCursor).toBe(page.data[1]!.id);
+    const rest = await listDeliveries(
+      h.engine,
+      { appId: h.appId, webhookId },
+      { limit: 2, cursor: page.nextCursor! },
+    );
+    expect(rest.data).toHaveLength(1);
+    expect(rest.nextCursor).toBeNull();
+    await expect(listDeliveries(h.engine, { appId: h.appId, status: 'lost' })).rejects.toThrow(/status/);
+  });
+});

@@ -1,0 +1,66 @@
+import { UnrecoverableError, type Job, type Queue } from 'bullmq';
+import {
+  buildEventBody,
+  enqueueDeliveries,
+  matchesEventFilter,
+  type FanoutItem,
+  type FanoutResult,
+  type GroupCommitter,
+  type WebhookCache,
+} from '@herald/engine';
+import type { Logger } from '@herald/logger';
+import { parseEventJobData, type EventJobData } from '@herald/queue';
+
+export interface FanoutDeps {
+  cache: WebhookCache;
+  committer: GroupCommitter<FanoutItem, FanoutResult>;
+  deliveries: Queue;
+  log: Logger;
+}
+
+/**
+ * Event → the app's matching webhooks → event and delivery rows (group
+ * committed) → one job per pending delivery. Safe to re-run at any point:
+ * the rows decide which jobs are still owed, and job id = delivery id.
+ */
+export function createFanoutProcessor(deps: FanoutDeps) {
+  return async function fanout(job: Job): Promise<number> {
+    let event: EventJobData;
+    try {
+      event = parseEventJobData(job.data);
+    } catch {
+      deps.log.error({ jobId: job.id }, 'malformed event job dropped');
+      throw new UnrecoverableError('malformed event job');
+    }
+    const targets = await deps.cache.forApp(event.appId);
+    const matches = targets
+      .filter((t) => matchesEventFilter(t.eventTypes, event.type))
+      .map((t) => ({ webhookId: t.id, deliverable: t.state === 'enabled' }));
+    const result = await deps.committer.submit({ event, matches });
+    if (result.unknownApp) {
+      deps.log.warn({ eventId: event.id, appId: event.appId }, 'event for an unknown app refused');
+      throw new UnrecoverableError(`unknown app ${event.appId}`);
+    }
+    const pending = result.deliveries.filter((d) => d.status === 'pending');
+    if (pending.length > 0) {
+      const body = buildEventBody(event);
+      await enqueueDeliveries(
+        deps.deliveries,
+        pending.map((d) => ({
+          deliveryId: d.deliveryId,
+          eventId: event.id,
+          webhookId: d.webhookId,
+          appId: event.appId,
+          body,
+          attemptOffset: d.attempts,
+          scheduleOffset: d.attempts,
+        })),
+      );
+    }
+    deps.log.debug(
+      { eventId: event.id, matched: matches.length, queued: pending.length },
+      'event fanned out',
+    );
+    return pending.length;
+  };
+}

@@ -1,0 +1,81 @@
+import { ValidationError, type FieldIssue } from './errors.js';
+
+export const EVENT_TYPE_PATTERN = /^[a-zA-Z0-9_.-]{1,256}$/;
+export const MAX_EVENT_DATA_BYTES = 256 * 1024;
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 256;
+
+export interface EventInput {
+  type: string;
+  data: Record<string, unknown>;
+  idempotencyKey?: string | undefined;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Checks one event as producers give it (client, HTTP API, CLI) and returns
+ * every problem with the field it concerns; `index` is set for batch items.
+ * The serialized data is returned so callers need not stringify it twice.
+ */
+export function checkEventInput(
+  input: unknown,
+  options: { maxDataBytes?: number; index?: number } = {},
+): { issues: FieldIssue[]; dataJson?: string } {
+  const issues: FieldIssue[] = [];
+  const at = (field: string, message: string): void => {
+    issues.push(options.index === undefined ? { field, message } : { field, message, index: options.index });
+  };
+  if (!isPlainObject(input)) {
+    at('event', 'must be an object with type and data');
+    return { issues };
+  }
+  const { type, data, idempotencyKey } = input;
+  if (typeof type !== 'string' || !EVENT_TYPE_PATTERN.test(type)) {
+    at('type', 'must be 1–256 characters of letters, digits, "_", "." or "-"');
+  }
+  let dataJson: string | undefined;
+  if (!isPlainObject(data)) {
+    at('data', 'must be a JSON object');
+  } else {
+    try {
+      dataJson = JSON.stringify(data);
+    } catch {
+      at('data', 'must be serializable as JSON');
+    }
+    const limit = options.maxDataBytes ?? MAX_EVENT_DATA_BYTES;
+    if (dataJson !== undefined && Buffer.byteLength(dataJson, 'utf8') > limit) {
+      at('data', `must be at most ${limit} bytes as JSON`);
+    }
+  }
+  if (idempotencyKey !== undefined) {
+    if (
+      typeof idempotencyKey !== 'string' ||
+      idempotencyKey.length === 0 ||
+      idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH ||
+      // Keys end up in Redis key names and logs: printable ASCII only.
+      !/^[\x21-\x7e]+$/.test(idempotencyKey)
+    ) {
+      at(
+        'idempotencyKey',
+        `must be 1–${MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters without spaces`,
+      );
+    }
+  }
+  return dataJson === undefined ? { issues } : { issues, dataJson };
+}
+
+/** Throws a ValidationError naming every bad field, or returns the event. */
+export function parseEventInput(input: unknown, options: { maxDataBytes?: number } = {}): EventInput {
+  const { issues } = checkEventInput(input, options);
+  if (issues.length > 0) {
+    throw new ValidationError(
+      `invalid event: ${issues.map((i) => `${i.field} ${i.message}`).join('; ')}`,
+      issues,
+    );
+  }
+  return input as EventInput;
+}

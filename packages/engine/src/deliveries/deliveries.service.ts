@@ -1,0 +1,290 @@
+import { sql } from 'kysely';
+import { NotFoundError, ValidationError, newId } from '@herald/core';
+import { DELIVERY_STATUSES, type DeliveryStatus } from '@herald/db';
+import { recordAudit, type Actor } from '../audit/audit.js';
+import type { Engine } from '../engine.js';
+import { buildEventBody, enqueueDeliveries, type DeliveryToEnqueue } from './enqueue.js';
+
+const PAGE = 1000;
+
+interface RequeueRow {
+  id: string;
+  event_id: string;
+  webhook_id: string;
+  app_id: string;
+  attempts: number;
+}
+
+/**
+ * Builds jobs for deliveries from their rows (the event body comes from
+ * Postgres) and queues them. A job that still exists under the delivery's id
+ * is removed first unless a worker holds it right now.
+ */
+async function requeue(
+  engine: Engine,
+  rows: readonly RequeueRow[],
+  mode: 'fresh-schedule' | 'continue-schedule',
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const events = await engine.db
+    .selectFrom('events')
+    .select(['id', 'type', 'created_at', 'payload'])
+    .where('id', 'in', [...new Set(rows.map((r) => r.event_id))])
+    .execute();
+  const byId = new Map(events.map((e) => [e.id, e]));
+  const jobs: DeliveryToEnqueue[] = [];
+  for (const r of rows) {
+    const event = byId.get(r.event_id);
+    // Retention may have dropped the payload: nothing left to send.
+    if (!event || event.payload === null) continue;
+    await engine.queues.deliveries.remove(r.id).catch(() => 0);
+    jobs.push({
+      deliveryId: r.id,
+      eventId: r.event_id,
+      webhookId: r.webhook_id,
+      appId: r.app_id,
+      body: buildEventBody({
+        type: event.type,
+        timestamp: event.created_at.toISOString(),
+        data: event.payload,
+      }),
+      attemptOffset: r.attempts,
+      scheduleOffset: mode === 'fresh-schedule' ? 0 : r.attempts,
+    });
+  }
+  await enqueueDeliveries(engine.queues.deliveries, jobs);
+  return jobs.length;
+}
+
+/** Held deliveries (their webhook was paused or disabled) become pending and are queued. */
+export async function releaseHeldDeliveries(engine: Engine, webhookId: string): Promise<number> {
+  let released = 0;
+  for (;;) {
+    const rows = await engine.db
+      .updateTable('deliveries')
+      .set({ status: 'pending', next_attempt_at: sql`now()`, updated_at: sql`now()` })
+      .where(
+        'id',
+        'in',
+        engine.db
+          .selectFrom('deliveries')
+          .select('id')
+          .where('webhook_id', '=', webhookId)
+          .where('status', '=', 'held')
+          .orderBy('created_at')
+          .limit(PAGE),
+      )
+      .returning(['id', 'event_id', 'webhook_id', 'app_id', 'attempts'])
+      .execute();
+    released += await requeue(engine, rows, 'continue-schedule');
+    if (rows.length < PAGE) return released;
+  }
+}
+
+/** Sends one delivery again now, with a fresh retry schedule. */
+export async function retryDelivery(
+  engine: Engine,
+  actor: Actor,
+  appId: string,
+  deliveryId: string,
+): Promise<void> {
+  const row = await engine.db
+    .selectFrom('deliveries as d')
+    .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
+    .select(['d.id', 'd.event_id', 'd.webhook_id', 'd.app_id', 'd.attempts', 'w.deleted_at'])
+    .where('d.id', '=', deliveryId)
+    .where('d.app_id', '=', appId)
+    .executeTakeFirst();
+  if (!row) throw new NotFoundError('delivery', deliveryId);
+  if (row.deleted_at !== null) {
+    throw new ValidationError('the webhook of this delivery was deleted', [
+      { field: 'deliveryId', message: 'its webhook was deleted' },
+    ]);
+  }
+  await engine.db
+    .updateTable('deliveries')
+    .set({ status: 'pending', next_attempt_at: sql`now()`, updated_at: sql`now()` })
+    .where('id', '=', deliveryId)
+    .execute();
+  const queued = await requeue(engine, [row], 'fresh-schedule');
+  if (queued === 0) {
+    throw new ValidationError('the event payload is no longer kept', [
+      { field: 'deliveryId', message: 'its event payload was pruned' },
+    ]);
+  }
+  await recordAudit(engine.db, actor, {
+    action: 'delivery.retry',
+    appId,
+    targetType: 'delivery',
+    targetId: deliveryId,
+  });
+}
+
+export type ReplayStatus = 'dead' | 'failed';
+
+export interface ReplayOptions {
+  since: Date;
+  until?: Date | undefined;
+  status?: ReplayStatus | undefined;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Queues again every delivery of the webhook created in [since, until) —
+ * only dead or only failed ones if asked; otherwise everything that has
+ * finished or is waiting to retry — each with a fresh schedule.
+ */
+export async function replayWebhook(
+  engine: Engine,
+  actor: Actor,
+  appId: string,
+  webhookId: string,
+  options: ReplayOptions,
+): Promise<{ replayId: string; count: number }> {
+  if (!(options.since instanceof Date) || Number.isNaN(options.since.getTime())) {
+    throw new ValidationError('invalid since', [{ field: 'since', message: 'must be an ISO-8601 time' }]);
+  }
+  if (options.until && (Number.isNaN(options.until.getTime()) || options.until <= options.since)) {
+    throw new ValidationError('invalid until', [
+      { field: 'until', message: 'must be an ISO-8601 time after since' },
+    ]);
+  }
+  if (options.status !== undefined && options.status !== 'dead' && options.status !== 'failed') {
+    throw new ValidationError('invalid status', [{ field: 'status', message: 'must be dead or failed' }]);
+  }
+  const webhook = await engine.db
+    .selectFrom('webhooks')
+    .select('id')
+    .where('id', '=', webhookId)
+    .where('app_id', '=', appId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  if (!webhook) throw new NotFoundError('webhook', webhookId);
+  const statuses: DeliveryStatus[] = options.status ? [options.status] : ['succeeded', 'failed', 'dead'];
+  const base = engine.db
+    .selectFrom('deliveries')
+    .where('webhook_id', '=', webhookId)
+    .where('status', 'in', statuses)
+    .where('created_at', '>=', options.since)
+    .$if(options.until !== undefined, (q) => q.where('created_at', '<', options.until!));
+  const { total } = await base.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow();
+  const replayId = newId('replay');
+  let count = 0;
+  let cursor = '';
+  options.onProgress?.(0, Number(total));
+  for (;;) {
+    const ids = await base.select('id').where('id', '>', cursor).orderBy('id').limit(PAGE).execute();
+    if (ids.length === 0) break;
+    cursor = ids[ids.length - 1]!.id;
+    const rows = await engine.db
+      .updateTable('deliveries')
+      .set({ status: 'pending', next_attempt_at: sql`now()`, updated_at: sql`now()` })
+      .where(
+        'id',
+        'in',
+        ids.map((r) => r.id),
+      )
+      .where('status', 'in', statuses)
+      .returning(['id', 'event_id', 'webhook_id', 'app_id', 'attempts'])
+      .execute();
+    count += await requeue(engine, rows, 'fresh-schedule');
+    options.onProgress?.(count, Number(total));
+  }
+  await recordAudit(engine.db, actor, {
+    action: 'webhook.replay',
+    appId,
+    targetType: 'webhook',
+    targetId: webhookId,
+    details: {
+      replayId,
+      count,
+      since: options.since.toISOString(),
+      until: options.until?.toISOString() ?? null,
+      status: options.status ?? null,
+    },
+  });
+  return { replayId, count };
+}
+
+export interface DeliverySummary {
+  id: string;
+  eventId: string;
+  webhookId: string;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: Date | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: Date;
+}
+
+/** Newest first; cursor = the last id of the previous page. */
+export async function listDeliveries(
+  engine: Engine,
+  filter: { appId: string; webhookId?: string; status?: string },
+  options: { limit?: number; cursor?: string } = {},
+): Promise<{ data: DeliverySummary[]; nextCursor: string | null; total: number }> {
+  if (filter.status !== undefined && !(DELIVERY_STATUSES as readonly string[]).includes(filter.status)) {
+    throw new ValidationError('invalid status', [
+      { field: 'status', message: `must be one of ${DELIVERY_STATUSES.join(', ')}` },
+    ]);
+  }
+  const base = engine.db
+    .selectFrom('deliveries')
+    .where('app_id', '=', filter.appId)
+    .$if(filter.webhookId !== undefined, (q) => q.where('webhook_id', '=', filter.webhookId!))
+    .$if(filter.status !== undefined, (q) => q.where('status', '=', filter.status as DeliveryStatus));
+  const limit = options.limit;
+  let query = base.selectAll().orderBy('id', 'desc');
+  if (options.cursor) query = query.where('id', '<', options.cursor);
+  if (limit !== undefined) query = query.limit(limit + 1);
+  const [rows, count] = await Promise.all([
+    query.execute(),
+    base.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow(),
+  ]);
+  const page = limit === undefined ? rows : rows.slice(0, limit);
+  return {
+    data: page.map((r) => ({
+      id: r.id,
+      eventId: r.event_id,
+      webhookId: r.webhook_id,
+      status: r.status,
+      attempts: r.attempts,
+      nextAttemptAt: r.next_attempt_at,
+      lastStatusCode: r.last_status_code,
+      lastError: r.last_error,
+      createdAt: r.created_at,
+    })),
+    nextCursor: limit !== undefined && rows.length > limit ? page[page.length - 1]!.id : null,
+    total: Number(count.total),
+  };
+}
+
+/**
+ * Re-queues overdue pending/failed deliveries whose job is gone (lost
+ * between commit and enqueue, or failed by BullMQ as stalled). A job that is
+ * waiting, delayed or active is left alone.
+ */
+export async function reconcileDeliveries(
+  engine: Engine,
+  options: { overdueMs?: number; limit?: number; deliveryIds?: string[] } = {},
+): Promise<{ checked: number; requeued: number }> {
+  const overdueMs = options.overdueMs ?? 120_000;
+  let query = engine.db
+    .selectFrom('deliveries')
+    .select(['id', 'event_id', 'webhook_id', 'app_id', 'attempts'])
+    .where('status', 'in', ['pending', 'failed']);
+  query = options.deliveryIds
+    ? query.where('id', 'in', options.deliveryIds.length > 0 ? options.deliveryIds : [''])
+    : query
+        .where('next_attempt_at', '<', sql<Date>`now() - make_interval(secs => ${overdueMs / 1000})`)
+        .orderBy('next_attempt_at')
+        .limit(options.limit ?? 1000);
+  const rows = await query.execute();
+  const lost: RequeueRow[] = [];
+  for (const row of rows) {
+    const state = await engine.queues.deliveries.getJobState(row.id);
+    if (state === 'unknown' || state === 'failed' || state === 'completed') lost.push(row);
+  }
+  return { checked: rows.length, requeued: await requeue(engine, lost, 'continue-schedule') };
+}

@@ -1,0 +1,172 @@
+import { sql } from 'kysely';
+import { newId } from '@herald/core';
+import type { AttemptOutcome, Db, DeliveryStatus } from '@herald/db';
+import { GroupCommitter, type GroupCommitOptions } from '../recording/group-commit.js';
+
+export interface AttemptRecord {
+  attempt: number;
+  outcome: AttemptOutcome;
+  statusCode: number | null;
+  durationMs: number;
+  responseSnippet: string | null;
+  error: string | null;
+  startedAt: Date;
+}
+
+/** One delivery's change of state, with the attempt that caused it (if any). */
+export interface DeliveryOutcome {
+  deliveryId: string;
+  webhookId: string;
+  status: DeliveryStatus;
+  /** Attempts made so far (unchanged when no attempt was made). */
+  attempts?: number;
+  nextAttemptAt: Date | null;
+  attemptRecord?: AttemptRecord;
+  /** How the webhook's health moves: a success clears failing_since. */
+  webhookHealth?: 'success' | 'failure';
+  /** Disable the webhook with this reason (410 Gone). */
+  disableWebhook?: string;
+}
+
+export interface WebhookEffects {
+  /** Webhooks this batch disabled (410, or failing for too long). */
+  disabled: { webhookId: string; appId: string }[];
+}
+
+const MAX_ERROR_LENGTH = 2000;
+
+/**
+ * Writes a batch of delivery outcomes in one transaction: attempt rows,
+ * delivery statuses, and webhook health (failing_since; auto-disable after
+ * `disableAfterMs` of continuous failure; 410s).
+ */
+export async function writeDeliveryOutcomes(
+  db: Db,
+  outcomes: readonly DeliveryOutcome[],
+  options: { disableAfterMs: number },
+): Promise<WebhookEffects> {
+  return db.transaction().execute(async (trx) => {
+    const attempts = outcomes.flatMap((o) =>
+      o.attemptRecord
+        ? [
+            {
+              id: newId('attempt'),
+              delivery_id: o.deliveryId,
+              attempt: o.attemptRecord.attempt,
+              outcome: o.attemptRecord.outcome,
+              status_code: o.attemptRecord.statusCode,
+              duration_ms: Math.max(0, Math.round(o.attemptRecord.durationMs)),
+              response_snippet: o.attemptRecord.responseSnippet,
+              error: o.attemptRecord.error?.slice(0, MAX_ERROR_LENGTH) ?? null,
+              started_at: o.attemptRecord.startedAt,
+            },
+          ]
+        : [],
+    );
+    if (attempts.length > 0) await trx.insertInto('delivery_attempts').values(attempts).execute();
+
+    const rows = outcomes.map((o) => ({
+      id: o.deliveryId,
+      status: o.status,
+      attempts: o.attempts ?? null,
+      next_attempt_at: o.nextAttemptAt?.toISOString() ?? null,
+      last_attempt_at: o.attemptRecord?.startedAt.toISOString() ?? null,
+      last_status_code: o.attemptRecord?.statusCode ?? null,
+      last_error: o.attemptRecord ? (o.attemptRecord.error?.slice(0, MAX_ERROR_LENGTH) ?? null) : null,
+      has_attempt: o.attemptRecord !== undefined,
+    }));
+    // One statement for the whole batch. A cancelled delivery stays cancelled
+    // (its webhook was deleted while the attempt was in flight).
+    await sql`
+      update deliveries d set
+        status = case when d.status = 'cancelled' then d.status else v.status end,
+        attempts = coalesce(v.attempts, d.attempts),
+        next_attempt_at = case when d.status = 'cancelled' then null else v.next_attempt_at end,
+        last_attempt_at = case when v.has_attempt then v.last_attempt_at else d.last_attempt_at end,
+        last_status_code = case when v.has_attempt then v.last_status_code else d.last_status_code end,
+        last_error = case when v.has_attempt then v.last_error else d.last_error end,
+        updated_at = now()
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(
+        id text, status text, attempts int, next_attempt_at timestamptz, last_attempt_at timestamptz,
+        last_status_code int, last_error text, has_attempt boolean)
+      where d.id = v.id`.execute(trx);
+
+    const failed = [
+      ...new Set(outcomes.filter((o) => o.webhookHealth === 'failure').map((o) => o.webhookId)),
+    ];
+    const succeeded = [
+      ...new Set(outcomes.filter((o) => o.webhookHealth === 'success').map((o) => o.webhookId)),
+    ];
+    const disabled: WebhookEffects['disabled'] = [];
+    if (failed.length > 0) {
+      await trx
+        .updateTable('webhooks')
+        .set({ failing_since: sql`now()` })
+        .where('id', 'in', failed)
+        .where('failing_since', 'is', null)
+        .execute();
+      const tooLong = await trx
+        .updateTable('webhooks')
+        .set({
+          state: 'disabled',
+          disabled_reason: sql<string>`'failing continuously since ' || to_char(failing_since at time zone 'UTC', 'YYYY-MM-DD HH24:MI "UTC"')`,
+          disabled_at: sql`now()`,
+          updated_at: sql`now()`,
+        })
+        .where('id', 'in', failed)
+        .where('state', '=', 'enabled')
+        .where(
+          'failing_since',
+          '<',
+          sql<Date>`now() - make_interval(secs => ${options.disableAfterMs / 1000})`,
+        )
+        .returning(['id', 'app_id'])
+        .execute();
+      disabled.push(...tooLong.map((r) => ({ webhookId: r.id, appId: r.app_id })));
+    }
+    if (succeeded.length > 0) {
+      await trx
+        .updateTable('webhooks')
+        .set({ failing_since: null })
+        .where('id', 'in', succeeded)
+        .where('failing_since', 'is not', null)
+        .execute();
+    }
+    for (const o of outcomes) {
+      if (!o.disableWebhook) continue;
+      const gone = await trx
+        .updateTable('webhooks')
+        .set({
+          state: 'disabled',
+          disabled_reason: o.disableWebhook,
+          disabled_at: sql`now()`,
+          updated_at: sql`now()`,
+        })
+        .where('id', '=', o.webhookId)
+        .where('state', '<>', 'disabled')
+        .returning(['id', 'app_id'])
+        .executeTakeFirst();
+      if (gone) disabled.push({ webhookId: gone.id, appId: gone.app_id });
+    }
+    return { disabled };
+  });
+}
+
+export type DeliveryRecorder = GroupCommitter<DeliveryOutcome, WebhookEffects>;
+
+export function createDeliveryRecorder(
+  db: Db,
+  options: { disableAfterMs: number } & Pick<
+    GroupCommitOptions<DeliveryOutcome, WebhookEffects>,
+    'onRetry' | 'maxBatch'
+  >,
+): DeliveryRecorder {
+  return new GroupCommitter<DeliveryOutcome, WebhookEffects>({
+    ...options,
+    write: async (items) => {
+      const effects = await writeDeliveryOutcomes(db, items, options);
+      // Every caller sees the batch's effects; each acts only on its own webhook.
+      return items.map(() => effects);
+    },
+  });
+}

@@ -1,0 +1,37 @@
+import type { Queue } from 'bullmq';
+import { deliveryJobOptions, type DeliveryJobData } from '@herald/queue';
+
+/** Everything needed to (re)build a delivery job without reading the event again. */
+export interface DeliveryToEnqueue {
+  deliveryId: string;
+  eventId: string;
+  webhookId: string;
+  appId: string;
+  body: string;
+  attemptOffset: number;
+  scheduleOffset: number;
+}
+
+/** Standard Webhooks body, built once per event and shared by its deliveries. */
+export function buildEventBody(event: { type: string; timestamp: string; data: unknown }): string {
+  return JSON.stringify({ type: event.type, timestamp: event.timestamp, data: event.data });
+}
+
+/**
+ * Adds one job per delivery (job id = delivery id, so a job that already
+ * exists is not added twice).
+ */
+export async function enqueueDeliveries(
+  queue: Queue,
+  deliveries: readonly DeliveryToEnqueue[],
+): Promise<void> {
+  const CHUNK = 500;
+  for (let i = 0; i < deliveries.length; i += CHUNK) {
+    await queue.addBulk(
+      deliveries.slice(i, i + CHUNK).map((d) => {
+        const data: DeliveryJobData = { v: 1, ...d };
+        return { name: 'deliver', data, opts: deliveryJobOptions(data) };
+      }),
+    );
+  }
+}

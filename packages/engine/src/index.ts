@@ -1,0 +1,51 @@
+export { createEngine } from './engine.js';
+export type { Engine, EngineOptions } from './engine.js';
+export { CLI_ACTOR, SYSTEM_ACTOR, recordAudit } from './audit/audit.js';
+export type { Actor, AuditEntry } from './audit/audit.js';
+export { createApp, getApp, listApps, parseAppName } from './apps/apps.service.js';
+export type { App } from './apps/apps.service.js';
+export { createApiKey, findApiKeyByToken, listApiKeys, revokeApiKey } from './api-keys/api-keys.service.js';
+export type { ApiKey } from './api-keys/api-keys.service.js';
+export { isValidEventFilter, matchesEventFilter } from './webhooks/event-filter.js';
+export { checkWebhookFields, isReservedHeader } from './webhooks/webhook-input.js';
+export type { WebhookInput } from './webhooks/webhook-input.js';
+export { toWebhook } from './webhooks/webhook.js';
+export type { Webhook } from './webhooks/webhook.js';
+export { WebhookCache, notifyWebhooksChanged, webhookChangesChannel } from './webhooks/webhook-cache.js';
+export type { DeliveryTarget, WebhookCacheOptions } from './webhooks/webhook-cache.js';
+export {
+  DEFAULT_ROTATION_GRACE_SECONDS,
+  createWebhook,
+  deleteAllWebhooks,
+  deleteWebhook,
+  getWebhook,
+  listWebhooks,
+  revealWebhookSecret,
+  rotateWebhookSecret,
+  setWebhookState,
+  updateWebhook,
+} from './webhooks/webhooks.service.js';
+export type { CreatedWebhook, Page } from './webhooks/webhooks.service.js';
+export {
+  listDeliveries,
+  reconcileDeliveries,
+  releaseHeldDeliveries,
+  replayWebhook,
+  retryDelivery,
+} from './deliveries/deliveries.service.js';
+export type { DeliverySummary, ReplayOptions, ReplayStatus } from './deliveries/deliveries.service.js';
+export { buildEventBody, enqueueDeliveries } from './deliveries/enqueue.js';
+export type { DeliveryToEnqueue } from './deliveries/enqueue.js';
+export { createDeliveryRecorder, writeDeliveryOutcomes } from './deliveries/delivery-recorder.js';
+export type {
+  AttemptRecord,
+  DeliveryOutcome,
+  DeliveryRecorder,
+  WebhookEffects,
+} from './deliveries/delivery-recorder.js';
+export { writeFanout } from './events/fanout.repository.js';
+export type { FanoutItem, FanoutResult, RecordedDelivery } from './events/fanout.repository.js';
+export { GroupCommitter, isTransientDbError } from './recording/group-commit.js';
+export type { GroupCommitOptions } from './recording/group-commit.js';
+export { EndpointGate } from './gate/endpoint-gate.js';
+export type { Admission, EndpointGateOptions, GateWaitReason } from './gate/endpoint-gate.js';

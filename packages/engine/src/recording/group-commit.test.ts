@@ -1,0 +1,81 @@
+import { GroupCommitter } from './group-commit.js';
+
+describe('GroupCommitter', () => {
+  test('when items are submitted together, they are written in one batch and each caller gets its result', async () => {
+    const batches: number[][] = [];
+    const gc = new GroupCommitter<number, number>({
+      write: async (items) => {
+        batches.push(items);
+        return items.map((i) => i * 10);
+      },
+    });
+    const results = await Promise.all([1, 2, 3].map((i) => gc.submit(i)));
+    expect(results).toEqual([10, 20, 30]);
+    expect(batches).toEqual([[1, 2, 3]]);
+  });
+
+  test('when a batch is being written, later items wait for the next batch, and no caller resolves before its write', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const written: number[] = [];
+    const gc = new GroupCommitter<number, void>({
+      write: async (items) => {
+        if (items[0] === 1) await gate;
+        written.push(...items);
+        return items.map(() => undefined);
+      },
+    });
+    let secondDone = false;
+    const first = gc.submit(1);
+    await Promise.resolve();
+    await Promise.resolve();
+    const second = gc.submit(2).then(() => (secondDone = true));
+    const third = gc.submit(3);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(secondDone).toBe(false);
+    release();
+    await Promise.all([first, second, third]);
+    expect(written).toEqual([1, 2, 3]);
+    expect(gc.stats.batches).toBe(2);
+  });
+
+  test('when the database is unreachable, the batch is retried until it commits and nothing is dropped', async () => {
+    let failures = 3;
+    const sleeps: number[] = [];
+    const gc = new GroupCommitter<string, string>({
+      write: async (items) => {
+        if (failures-- > 0) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+        return items;
+      },
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+    });
+    await expect(gc.submit('a')).resolves.toBe('a');
+    expect(sleeps).toEqual([100, 200, 400]);
+  });
+
+  test('when one item violates a constraint, only that caller fails', async () => {
+    const gc = new GroupCommitter<number, number>({
+      write: async (items) => {
+        if (items.includes(3)) throw Object.assign(new Error('check violation'), { code: '23514' });
+        return items;
+      },
+    });
+    const settled = await Promise.allSettled([1, 2, 3, 4].map((i) => gc.submit(i)));
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+  });
+
+  test('when more items queue than one batch holds, they are split into batches of at most maxBatch', async () => {
+    const sizes: number[] = [];
+    const gc = new GroupCommitter<number, number>({
+      maxBatch: 4,
+      write: async (items) => {
+        sizes.push(items.length);
+        return items;
+      },
+    });
+    await Promise.all(Array.from({ length: 10 }, (_, i) => gc.submit(i)));
+    expect(sizes).toEqual([4, 4, 2]);
+  });
+});

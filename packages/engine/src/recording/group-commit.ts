@@ -1,0 +1,113 @@
+export interface GroupCommitOptions<T, R> {
+  /** Writes a whole batch in one transaction; returns one result per item, in order. */
+  write(items: T[]): Promise<R[]>;
+  maxBatch?: number;
+  /** Errors worth waiting out (connection lost, server restarting); others fail the items. */
+  isTransient?: (error: unknown) => boolean;
+  onRetry?: (error: unknown, delayMs: number, batchSize: number) => void;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+interface Pending<T, R> {
+  item: T;
+  resolve(result: R): void;
+  reject(error: unknown): void;
+}
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Postgres connection-class errors and client-side socket failures. */
+export function isTransientDbError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return true; // no SQLSTATE: the connection itself failed
+  return (
+    code.startsWith('08') || // connection exception
+    code.startsWith('53') || // insufficient resources
+    code.startsWith('57P') || // admin shutdown, crash shutdown, cannot connect now
+    code === '40001' || // serialization failure
+    code === '40P01' || // deadlock
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'].includes(code)
+  );
+}
+
+/**
+ * Group commit: callers submit one item each and wait for the batch that
+ * holds it to commit. One batch is written at a time; the next starts as soon
+ * as the previous ends, with everything that queued meanwhile. So Postgres
+ * sees one transaction per batch, yet no caller is acknowledged before its
+ * row is durable. A transient failure retries the same batch with backoff (the
+ * callers wait: workers slow down, nothing is dropped); any other failure
+ * splits the batch to find and fail only the bad item.
+ */
+export class GroupCommitter<T, R> {
+  readonly #options: Required<Omit<GroupCommitOptions<T, R>, 'onRetry'>> &
+    Pick<GroupCommitOptions<T, R>, 'onRetry'>;
+  #queue: Pending<T, R>[] = [];
+  #running: Promise<void> | undefined;
+  #batches = 0;
+  #items = 0;
+
+  constructor(options: GroupCommitOptions<T, R>) {
+    this.#options = {
+      maxBatch: 500,
+      isTransient: isTransientDbError,
+      sleep: defaultSleep,
+      ...options,
+    };
+  }
+
+  submit(item: T): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.#queue.push({ item, resolve, reject });
+      this.#running ??= this.#drain().finally(() => {
+        this.#running = undefined;
+      });
+    });
+  }
+
+  /** Resolves when everything submitted so far is written. */
+  async flush(): Promise<void> {
+    while (this.#running) await this.#running;
+  }
+
+  get stats(): { batches: number; items: number; queued: number } {
+    return { batches: this.#batches, items: this.#items, queued: this.#queue.length };
+  }
+
+  async #drain(): Promise<void> {
+    // Yield once so callers submitting in the same tick share the first batch.
+    await Promise.resolve();
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, this.#options.maxBatch);
+      await this.#writeWithRetry(batch);
+    }
+  }
+
+  async #writeWithRetry(batch: Pending<T, R>[]): Promise<void> {
+    let delayMs = 100;
+    for (;;) {
+      try {
+        const results = await this.#options.write(batch.map((p) => p.item));
+        this.#batches++;
+        this.#items += batch.length;
+        batch.forEach((p, i) => p.resolve(results[i]!));
+        return;
+      } catch (error) {
+        if (this.#options.isTransient(error)) {
+          this.#options.onRetry?.(error, delayMs, batch.length);
+          await this.#options.sleep(delayMs);
+          delayMs = Math.min(delayMs * 2, 5_000);
+          continue;
+        }
+        if (batch.length === 1) {
+          batch[0]!.reject(error);
+          return;
+        }
+        const half = Math.ceil(batch.length / 2);
+        await this.#writeWithRetry(batch.slice(0, half));
+        await this.#writeWithRetry(batch.slice(half));
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,119 @@
+import type { JobsOptions } from 'bullmq';
+
+/** A published event, as the `{events}` queue carries it. */
+export interface EventJobData {
+  v: 1;
+  /** `msg_…`, made by the publisher; becomes the `webhook-id` header. */
+  id: string;
+  appId: string;
+  type: string;
+  /** ISO-8601, set at publish time. */
+  timestamp: string;
+  data: Record<string, unknown>;
+  idempotencyKey?: string;
+}
+
+/**
+ * One delivery (event × webhook). No secret travels here: the worker looks
+ * the webhook up. `body` is the standard JSON body, built once at fan-out.
+ */
+export interface DeliveryJobData {
+  v: 1;
+  deliveryId: string;
+  eventId: string;
+  webhookId: string;
+  appId: string;
+  body: string;
+  /** Attempts already made before this job (numbering continues from here). */
+  attemptOffset: number;
+  /** Position in the retry schedule this job starts at (0 = a fresh schedule). */
+  scheduleOffset: number;
+}
+
+/** Event idempotency keys hold for at least this long (DESIGN §3). */
+export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
+
+// Finished jobs leave Redis (memory stays bounded); Postgres keeps the
+// history. Failed jobs linger a day for inspection in the queue dashboard.
+const FINISHED: Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'> = {
+  removeOnComplete: true,
+  removeOnFail: { age: 86_400, count: 10_000 },
+};
+
+export function eventJobOptions(event: EventJobData): JobsOptions {
+  return {
+    ...FINISHED,
+    jobId: event.id,
+    // Fan-out is cheap to retry and idempotent; these cover Postgres outages.
+    attempts: 20,
+    backoff: { type: 'exponential', delay: 1_000 },
+    ...(event.idempotencyKey === undefined
+      ? {}
+      : { deduplication: { id: `${event.appId}.${event.idempotencyKey}`, ttl: IDEMPOTENCY_TTL_MS } }),
+  };
+}
+
+// The worker's retry policy, not BullMQ, decides when a delivery is dead (it
+// fails the job as unrecoverable), so enqueuers need not know the schedule.
+// This only bounds BullMQ's own count.
+const DELIVERY_MAX_ATTEMPTS = 10_000;
+
+export function deliveryJobOptions(data: DeliveryJobData): JobsOptions {
+  return {
+    ...FINISHED,
+    jobId: data.deliveryId,
+    attempts: DELIVERY_MAX_ATTEMPTS,
+    // A custom strategy: the worker's backoffStrategy returns the delay the
+    // retry policy chose for this failure.
+    backoff: { type: 'herald' },
+  };
+}
+
+function fail(what: string): never {
+  throw new TypeError(`malformed ${what}`);
+}
+
+const isString = (v: unknown, max = 512): v is string =>
+  typeof v === 'string' && v.length > 0 && v.length <= max;
+const isCount = (v: unknown): v is number =>
+  Number.isInteger(v) && (v as number) >= 0 && (v as number) < 1_000_000;
+
+/** Job payloads are an input boundary: refuse anything not made by Herald. */
+export function parseEventJobData(raw: unknown): EventJobData {
+  const d = raw as Partial<EventJobData> | null;
+  if (
+    typeof d !== 'object' ||
+    d === null ||
+    d.v !== 1 ||
+    !isString(d.id) ||
+    !isString(d.appId) ||
+    !isString(d.type, 256) ||
+    !isString(d.timestamp, 64) ||
+    typeof d.data !== 'object' ||
+    d.data === null ||
+    Array.isArray(d.data) ||
+    (d.idempotencyKey !== undefined && !isString(d.idempotencyKey, 256))
+  ) {
+    fail('event job');
+  }
+  return d as EventJobData;
+}
+
+export function parseDeliveryJobData(raw: unknown): DeliveryJobData {
+  const d = raw as Partial<DeliveryJobData> | null;
+  if (
+    typeof d !== 'object' ||
+    d === null ||
+    d.v !== 1 ||
+    !isString(d.deliveryId) ||
+    !isString(d.eventId) ||
+    !isString(d.webhookId) ||
+    !isString(d.appId) ||
+    typeof d.body !== 'string' ||
+    !isCount(d.attemptOffset) ||
+    !isCount(d.scheduleOffset)
+  ) {
+    fail('delivery job');
+  }
+  return d as DeliveryJobData;
+}
