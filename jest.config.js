@@ -27,6 +27,8 @@ const shared = {
 
 /** @type {Config} */
 const config = {
+  // Integration tests start processes and wait on real retries; unit tests finish in ms anyway.
+  testTimeout: 60_000,
   projects: [
     {
       ...shared,
@@ -40,7 +42,6 @@ const config = {
       testMatch: ['<rootDir>/{apps,packages}/*/src/**/*.int.test.ts'],
       globalSetup: '<rootDir>/packages/testkit/global-setup.mjs',
       globalTeardown: '<rootDir>/packages/testkit/global-teardown.mjs',
-      testTimeout: 60_000,
     },
   ],
 };

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import { loadAdminConfig } from '@herald/config';
-import { runMain } from '@herald/core';
+import { StartupError, ValidationError, runMain } from '@herald/core';
+import { ensureInitialAdmin } from '@herald/engine';
 import { createLogger } from '@herald/logger';
 import { closeServer, listen } from '@herald/observability';
 import { STATE_DIR, onShutdownSignal, openServices } from '@herald/runtime';
@@ -11,6 +12,19 @@ runMain(async () => {
   const config = loadAdminConfig(process.env);
   const log = createLogger({ name: 'herald-admin', level: config.logLevel });
   const services = await openServices(config, { name: 'herald-admin', log, stateDir: STATE_DIR });
+  if (config.initialAdmin) {
+    // Creates the admin only when none has this email; never changes an existing one.
+    const { created, admin } = await ensureInitialAdmin(services.db, config.initialAdmin).catch(
+      async (error: unknown) => {
+        await services.close();
+        if (error instanceof ValidationError) {
+          throw new StartupError(`HERALD_ADMIN_EMAIL/HERALD_ADMIN_PASSWORD: ${error.message}`);
+        }
+        throw error;
+      },
+    );
+    if (created) log.info({ adminId: admin.id }, 'initial admin created');
+  }
   let draining = false;
   const app = createApp({ log, checks: services.checks, isDraining: () => draining });
   const server = createServer(app);

@@ -19,6 +19,7 @@ import { QUEUE_NAMES, type RedisConnection } from '@herald/queue';
 import type { SecretKeyring } from '@herald/signing';
 import { createDeliverProcessor, heraldBackoff } from './deliver/deliver.processor.js';
 import { createSender } from './deliver/http-sender.js';
+import { AppLoad } from './fanout/app-load.js';
 import { createFanoutProcessor } from './fanout/fanout.processor.js';
 
 export interface WorkerDeps {
@@ -42,6 +43,8 @@ export interface WorkerDeps {
   /** How long SIGTERM waits for in-flight jobs before handing them back. */
   shutdownTimeoutMs?: number;
   resolveHost?: Resolver;
+  /** Deliveries per second (per process) above which an app's new deliveries yield to other apps'. */
+  busyAppPerSecond?: number;
 }
 
 export interface HeraldWorker {
@@ -119,8 +122,22 @@ export function createWorker(deps: WorkerDeps): HeraldWorker {
   );
   const events = new Worker(
     QUEUE_NAMES.events,
-    createFanoutProcessor({ cache, committer: fanoutCommitter, deliveries: engine.queues.deliveries, log }),
-    { connection, prefix, concurrency: Math.max(10, Math.ceil(deps.concurrency / 2)), autorun: false },
+    createFanoutProcessor({
+      cache,
+      committer: fanoutCommitter,
+      deliveries: engine.queues.deliveries,
+      appLoad: new AppLoad({ busyPerSecond: deps.busyAppPerSecond ?? 200 }),
+      log,
+    }),
+    {
+      connection,
+      prefix,
+      concurrency: Math.max(10, Math.ceil(deps.concurrency / 2)),
+      // Same lease as deliveries: a killed worker's fan-outs come back as fast.
+      lockDuration,
+      stalledInterval: lockDuration / 2,
+      autorun: false,
+    },
   );
   const maintenance = new Worker(
     QUEUE_NAMES.maintenance,

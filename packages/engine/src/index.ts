@@ -6,10 +6,22 @@ export { createApp, getApp, listApps, parseAppName } from './apps/apps.service.j
 export type { App } from './apps/apps.service.js';
 export { createApiKey, findApiKeyByToken, listApiKeys, revokeApiKey } from './api-keys/api-keys.service.js';
 export type { ApiKey } from './api-keys/api-keys.service.js';
+export {
+  MIN_PASSWORD_LENGTH,
+  checkAdminPassword,
+  createAdminUser,
+  ensureInitialAdmin,
+  findAdminByEmail,
+  hashPassword,
+  parseAdminEmail,
+  verifyPassword,
+} from './admins/admins.service.js';
+export type { AdminUser } from './admins/admins.service.js';
 export { isValidEventFilter, matchesEventFilter } from './webhooks/event-filter.js';
 export { checkWebhookFields, isReservedHeader } from './webhooks/webhook-input.js';
 export type { WebhookInput } from './webhooks/webhook-input.js';
 export { toWebhook } from './webhooks/webhook.js';
+export { findWebhookAppId } from './webhooks/webhook-lookup.js';
 export type { Webhook } from './webhooks/webhook.js';
 export { WebhookCache, notifyWebhooksChanged, webhookChangesChannel } from './webhooks/webhook-cache.js';
 export type { DeliveryTarget, WebhookCacheOptions } from './webhooks/webhook-cache.js';
@@ -45,7 +57,7 @@ export type {
 } from './deliveries/delivery-recorder.js';
 export { writeFanout } from './events/fanout.repository.js';
 export type { FanoutItem, FanoutResult, RecordedDelivery } from './events/fanout.repository.js';
-export { GroupCommitter, isTransientDbError } from './recording/group-commit.js';
+export { GroupCommitter, isTransientDbError, retryOnConflict } from './recording/group-commit.js';
 export type { GroupCommitOptions } from './recording/group-commit.js';
 export { EndpointGate } from './gate/endpoint-gate.js';
 export type { Admission, EndpointGateOptions, GateWaitReason } from './gate/endpoint-gate.js';

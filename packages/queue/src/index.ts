@@ -3,6 +3,7 @@ export type { QueueName } from './names.js';
 export { createRedisConnection } from './connection.js';
 export type { ConnectionOptions, RedisConnection, RedisConnectionConfig } from './connection.js';
 export {
+  DELIVERY_PRIORITY,
   IDEMPOTENCY_TTL_MS,
   deliveryJobOptions,
   eventJobOptions,

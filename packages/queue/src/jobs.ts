@@ -58,10 +58,23 @@ export function eventJobOptions(event: EventJobData): JobsOptions {
 // This only bounds BullMQ's own count.
 const DELIVERY_MAX_ATTEMPTS = 10_000;
 
-export function deliveryJobOptions(data: DeliveryJobData): JobsOptions {
+/**
+ * BullMQ takes jobs without a priority (its wait list) before any prioritized
+ * one, and lower numbers first among those. Herald uses that for fairness:
+ * first attempts of most apps go in unprioritized; those of an app flooding
+ * the queue get BUSY_APP; retries get RETRY, so a backlog of retries to a
+ * broken endpoint never delays anyone's first attempt.
+ */
+export const DELIVERY_PRIORITY = { normal: 0, busyApp: 10, retry: 1_000 } as const;
+
+export function deliveryJobOptions(
+  data: DeliveryJobData,
+  priority: number = DELIVERY_PRIORITY.normal,
+): JobsOptions {
   return {
     ...FINISHED,
     jobId: data.deliveryId,
+    ...(priority > 0 ? { priority } : {}),
     attempts: DELIVERY_MAX_ATTEMPTS,
     // A custom strategy: the worker's backoffStrategy returns the delay the
     // retry policy chose for this failure.

@@ -10,7 +10,7 @@ import type {
 } from '@herald/engine';
 import { isReservedHeader } from '@herald/engine';
 import type { Logger } from '@herald/logger';
-import { parseDeliveryJobData, type DeliveryJobData } from '@herald/queue';
+import { DELIVERY_PRIORITY, parseDeliveryJobData, type DeliveryJobData } from '@herald/queue';
 import { buildSignatureHeader } from '@herald/signing';
 import type { Send } from './http-sender.js';
 import { decide, type RetryPolicyOptions } from './retry-policy.js';
@@ -171,6 +171,9 @@ export function createDeliverProcessor(deps: DeliverDeps) {
         deps.log.debug(logFields, 'delivery succeeded');
         return 'succeeded';
       case 'retry':
+        // Retries queue behind every first attempt (see DELIVERY_PRIORITY).
+        if (job.priority !== DELIVERY_PRIORITY.retry)
+          await job.changePriority({ priority: DELIVERY_PRIORITY.retry });
         deps.log.info({ ...logFields, retryInMs: decision.delayMs }, 'delivery failed; retry scheduled');
         throw new RetryLaterError(decision.delayMs, result.error ?? `endpoint answered ${result.statusCode}`);
       case 'dead':

@@ -9,12 +9,14 @@ import {
   type WebhookCache,
 } from '@herald/engine';
 import type { Logger } from '@herald/logger';
-import { parseEventJobData, type EventJobData } from '@herald/queue';
+import { DELIVERY_PRIORITY, parseEventJobData, type EventJobData } from '@herald/queue';
+import type { AppLoad } from './app-load.js';
 
 export interface FanoutDeps {
   cache: WebhookCache;
   committer: GroupCommitter<FanoutItem, FanoutResult>;
   deliveries: Queue;
+  appLoad: AppLoad;
   log: Logger;
 }
 
@@ -44,6 +46,7 @@ export function createFanoutProcessor(deps: FanoutDeps) {
     const pending = result.deliveries.filter((d) => d.status === 'pending');
     if (pending.length > 0) {
       const body = buildEventBody(event);
+      const isBusy = deps.appLoad.record(event.appId, pending.length);
       await enqueueDeliveries(
         deps.deliveries,
         pending.map((d) => ({
@@ -55,6 +58,7 @@ export function createFanoutProcessor(deps: FanoutDeps) {
           attemptOffset: d.attempts,
           scheduleOffset: d.attempts,
         })),
+        { priority: isBusy ? DELIVERY_PRIORITY.busyApp : DELIVERY_PRIORITY.normal },
       );
     }
     deps.log.debug(

@@ -53,6 +53,7 @@ export async function startHarness(overrides: Partial<WorkerDeps> = {}): Promise
     keyring,
     queuePrefix: prefix,
     concurrency: 20,
+    busyAppPerSecond: 1_000_000,
     retryScheduleMs: [200, 200, 200],
     deliveryTimeoutMs: 1_500,
     allowPrivateNetworks: true,

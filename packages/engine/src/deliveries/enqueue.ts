@@ -24,13 +24,14 @@ export function buildEventBody(event: { type: string; timestamp: string; data: u
 export async function enqueueDeliveries(
   queue: Queue,
   deliveries: readonly DeliveryToEnqueue[],
+  options: { priority?: number } = {},
 ): Promise<void> {
   const CHUNK = 500;
   for (let i = 0; i < deliveries.length; i += CHUNK) {
     await queue.addBulk(
       deliveries.slice(i, i + CHUNK).map((d) => {
         const data: DeliveryJobData = { v: 1, ...d };
-        return { name: 'deliver', data, opts: deliveryJobOptions(data) };
+        return { name: 'deliver', data, opts: deliveryJobOptions(data, options.priority) };
       }),
     );
   }

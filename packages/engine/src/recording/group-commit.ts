@@ -111,3 +111,19 @@ export class GroupCommitter<T, R> {
     }
   }
 }
+
+/**
+ * Runs a transaction again when Postgres picked it as a deadlock victim
+ * (40P01) or a serialization failure (40001): both are safe to retry whole.
+ */
+export async function retryOnConflict<T>(run: () => Promise<T>, tries = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code;
+      if (attempt >= tries || (code !== '40P01' && code !== '40001')) throw error;
+      await new Promise((r) => setTimeout(r, 10 * attempt + Math.random() * 20));
+    }
+  }
+}

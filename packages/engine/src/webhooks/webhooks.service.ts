@@ -6,6 +6,7 @@ import { generateSecret } from '@herald/signing';
 import { recordAudit, type Actor } from '../audit/audit.js';
 import { getApp } from '../apps/apps.service.js';
 import { releaseHeldDeliveries } from '../deliveries/deliveries.service.js';
+import { retryOnConflict } from '../recording/group-commit.js';
 import type { Engine } from '../engine.js';
 import { checkWebhookFields, type WebhookInput } from './webhook-input.js';
 import { notifyWebhooksChanged } from './webhook-cache.js';
@@ -185,24 +186,29 @@ export async function deleteWebhook(
   appId: string,
   webhookId: string,
 ): Promise<{ cancelled: number }> {
-  const cancelled = await engine.db.transaction().execute(async (trx) => {
-    const row = await trx
-      .updateTable('webhooks')
-      .set({ deleted_at: sql`now()`, updated_at: sql`now()` })
-      .where('id', '=', webhookId)
-      .where('app_id', '=', appId)
-      .where('deleted_at', 'is', null)
-      .returning('id')
-      .executeTakeFirst();
-    if (!row) throw new NotFoundError('webhook', webhookId);
-    const result = await trx
-      .updateTable('deliveries')
-      .set({ status: 'cancelled', next_attempt_at: null, updated_at: sql`now()` })
-      .where('webhook_id', '=', webhookId)
-      .where('status', 'in', ['pending', 'failed', 'held'])
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows);
-  });
+  await findRow(engine, appId, webhookId);
+  // Lock order matches the delivery recorder's (deliveries, then webhooks),
+  // so a deletion racing a batch of outcomes cannot deadlock with it.
+  const cancelled = await retryOnConflict(() =>
+    engine.db.transaction().execute(async (trx) => {
+      const result = await trx
+        .updateTable('deliveries')
+        .set({ status: 'cancelled', next_attempt_at: null, updated_at: sql`now()` })
+        .where('webhook_id', '=', webhookId)
+        .where('status', 'in', ['pending', 'failed', 'held'])
+        .executeTakeFirst();
+      const row = await trx
+        .updateTable('webhooks')
+        .set({ deleted_at: sql`now()`, updated_at: sql`now()` })
+        .where('id', '=', webhookId)
+        .where('app_id', '=', appId)
+        .where('deleted_at', 'is', null)
+        .returning('id')
+        .executeTakeFirst();
+      if (!row) throw new NotFoundError('webhook', webhookId);
+      return Number(result.numUpdatedRows);
+    }),
+  );
   await recordAudit(engine.db, actor, {
     action: 'webhook.delete',
     appId,

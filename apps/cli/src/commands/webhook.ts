@@ -1,0 +1,78 @@
+import { CLI_ACTOR, createWebhook, type Webhook, type WebhookInput } from '@herald/engine';
+import {
+  parseCommandArgs,
+  parseHeaderOptions,
+  parseListOption,
+  parseWholeNumber,
+  requireOption,
+} from '../args.js';
+import { defineCommand } from '../command.js';
+import { formatFields } from '../output.js';
+
+/** The webhook object exactly as the HTTP API shows it (DESIGN.md §7). */
+export function webhookJson(webhook: Webhook) {
+  return {
+    id: webhook.id,
+    url: webhook.url,
+    description: webhook.description,
+    userAgent: webhook.userAgent,
+    events: webhook.events,
+    format: webhook.format,
+    headers: webhook.headers,
+    enabled: webhook.enabled,
+    disabledReason: webhook.disabledReason,
+    rateLimitPerSecond: webhook.rateLimitPerSecond,
+    createdAt: webhook.createdAt,
+  };
+}
+
+export const webhookAdd = defineCommand({
+  name: 'webhook add',
+  parse(args) {
+    const { values } = parseCommandArgs('webhook add', args, {
+      app: { type: 'string' },
+      url: { type: 'string' },
+      events: { type: 'string' },
+      format: { type: 'string' },
+      'user-agent': { type: 'string' },
+      description: { type: 'string' },
+      header: { type: 'string', multiple: true },
+      'rate-limit': { type: 'string' },
+    });
+    const input: WebhookInput = { url: requireOption(values.url, 'url') };
+    if (values.events !== undefined) input.events = parseListOption(values.events);
+    if (values.format !== undefined) input.format = values.format;
+    if (values['user-agent'] !== undefined) input.userAgent = values['user-agent'];
+    if (values.description !== undefined) input.description = values.description;
+    if (values.header !== undefined) input.headers = parseHeaderOptions(values.header);
+    if (values['rate-limit'] !== undefined) {
+      input.rateLimitPerSecond = parseWholeNumber(values['rate-limit'], 'rate-limit');
+    }
+    return { appId: requireOption(values.app, 'app'), input };
+  },
+  async execute({ appId, input }, ctx) {
+    const engine = await ctx.engine();
+    const { webhook, secret, warnings } = await createWebhook(engine, CLI_ACTOR, appId, input);
+    for (const warning of warnings) ctx.output.note(`warning: ${warning}`);
+    ctx.output.result({ ...webhookJson(webhook), secret }, () =>
+      formatFields([
+        ['id', webhook.id],
+        ['url', webhook.url],
+        ['description', webhook.description || undefined],
+        ['events', webhook.events.length > 0 ? webhook.events : 'all'],
+        ['format', webhook.format],
+        ['user agent', webhook.userAgent],
+        ['headers', webhook.headers],
+        ['rate limit', webhook.rateLimitPerSecond === null ? 'none' : `${webhook.rateLimitPerSecond}/s`],
+        ['enabled', webhook.enabled],
+        ['created', webhook.createdAt],
+        ['secret', secret],
+      ]),
+    );
+    if (!ctx.output.isJson) {
+      ctx.output.note(
+        'Store the secret now (receivers verify signatures with it); later only the admin panel reveals it.',
+      );
+    }
+  },
+});
