@@ -1,5 +1,7 @@
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import {
+  notifyWebhooksChanged,
+  reconcileDeliveries,
   deleteAllWebhooks,
   deleteWebhook,
   listDeliveries,
@@ -345,11 +347,29 @@ describe('delivery engine', () => {
       .where('id', '=', held!.id)
       .execute();
     await h.t.db.updateTable('webhooks').set({ state: 'enabled' }).where('id', '=', webhookId).execute();
-    const { reconcileDeliveries, notifyWebhooksChanged } = await import('@herald/engine');
     await notifyWebhooksChanged(h.redis, h.prefix, h.appId);
     await sleep(100);
     const result = await reconcileDeliveries(h.engine, { overdueMs: 60_000 });
     expect(result.requeued).toBe(1);
+    await waitForStatus(h, webhookId, 'succeeded');
+    expect(r.requests).toHaveLength(1);
+  });
+
+  test('when BullMQ failed a delivery job without running it (as it does for "stalled more than allowable limit"), the reconciler queues it again', async () => {
+    const r = await receiver();
+    const { id: webhookId } = await h.addWebhook({ url: r.url });
+    await setWebhookState(h.engine, CLI_ACTOR, h.appId, webhookId, 'paused');
+    await h.client.publish({ app: h.appId, type: 'user.register', data: {} });
+    const [held] = await waitForStatus(h, webhookId, 'held');
+    // A job under the delivery's id that ends failed without an attempt, like a twice-stalled one.
+    await h.engine.queues.deliveries.add('deliver', { v: 1, malformed: true }, { jobId: held!.id });
+    await waitUntil(async () => (await h.engine.queues.deliveries.getJobState(held!.id)) === 'failed', {
+      what: 'the job to fail',
+    });
+    await h.t.db.updateTable('deliveries').set({ status: 'pending' }).where('id', '=', held!.id).execute();
+    await setWebhookState(h.engine, CLI_ACTOR, h.appId, webhookId, 'enabled');
+    const result = await reconcileDeliveries(h.engine, { deliveryIds: [held!.id] });
+    expect(result).toEqual({ checked: 1, requeued: 1 });
     await waitForStatus(h, webhookId, 'succeeded');
     expect(r.requests).toHaveLength(1);
   });

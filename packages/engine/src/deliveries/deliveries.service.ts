@@ -56,28 +56,41 @@ async function requeue(
   return jobs.length;
 }
 
+/** Sets deliveries still in one of `from` back to pending; returns what `requeue` needs. */
+async function markPending(
+  engine: Engine,
+  ids: readonly string[],
+  from: readonly DeliveryStatus[],
+): Promise<RequeueRow[]> {
+  if (ids.length === 0) return [];
+  return engine.db
+    .updateTable('deliveries')
+    .set({ status: 'pending', next_attempt_at: sql`now()`, updated_at: sql`now()` })
+    .where('id', 'in', ids)
+    .where('status', 'in', from)
+    .returning(['id', 'event_id', 'webhook_id', 'app_id', 'attempts'])
+    .execute();
+}
+
 /** Held deliveries (their webhook was paused or disabled) become pending and are queued. */
 export async function releaseHeldDeliveries(engine: Engine, webhookId: string): Promise<number> {
   let released = 0;
   for (;;) {
-    const rows = await engine.db
-      .updateTable('deliveries')
-      .set({ status: 'pending', next_attempt_at: sql`now()`, updated_at: sql`now()` })
-      .where(
-        'id',
-        'in',
-        engine.db
-          .selectFrom('deliveries')
-          .select('id')
-          .where('webhook_id', '=', webhookId)
-          .where('status', '=', 'held')
-          .orderBy('created_at')
-          .limit(PAGE),
-      )
-      .returning(['id', 'event_id', 'webhook_id', 'app_id', 'attempts'])
+    const held = await engine.db
+      .selectFrom('deliveries')
+      .select('id')
+      .where('webhook_id', '=', webhookId)
+      .where('status', '=', 'held')
+      .orderBy('created_at')
+      .limit(PAGE)
       .execute();
+    const rows = await markPending(
+      engine,
+      held.map((r) => r.id),
+      ['held'],
+    );
     released += await requeue(engine, rows, 'continue-schedule');
-    if (rows.length < PAGE) return released;
+    if (held.length < PAGE) return released;
   }
 }
 
@@ -101,12 +114,8 @@ export async function retryDelivery(
       { field: 'deliveryId', message: 'its webhook was deleted' },
     ]);
   }
-  await engine.db
-    .updateTable('deliveries')
-    .set({ status: 'pending', next_attempt_at: sql`now()`, updated_at: sql`now()` })
-    .where('id', '=', deliveryId)
-    .execute();
-  const queued = await requeue(engine, [row], 'fresh-schedule');
+  const rows = await markPending(engine, [deliveryId], DELIVERY_STATUSES);
+  const queued = await requeue(engine, rows, 'fresh-schedule');
   if (queued === 0) {
     throw new ValidationError('the event payload is no longer kept', [
       { field: 'deliveryId', message: 'its event payload was pruned' },
@@ -176,17 +185,11 @@ export async function replayWebhook(
     const ids = await base.select('id').where('id', '>', cursor).orderBy('id').limit(PAGE).execute();
     if (ids.length === 0) break;
     cursor = ids[ids.length - 1]!.id;
-    const rows = await engine.db
-      .updateTable('deliveries')
-      .set({ status: 'pending', next_attempt_at: sql`now()`, updated_at: sql`now()` })
-      .where(
-        'id',
-        'in',
-        ids.map((r) => r.id),
-      )
-      .where('status', 'in', statuses)
-      .returning(['id', 'event_id', 'webhook_id', 'app_id', 'attempts'])
-      .execute();
+    const rows = await markPending(
+      engine,
+      ids.map((r) => r.id),
+      statuses,
+    );
     count += await requeue(engine, rows, 'fresh-schedule');
     options.onProgress?.(count, Number(total));
   }

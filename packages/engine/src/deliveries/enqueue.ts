@@ -2,15 +2,7 @@ import type { Queue } from 'bullmq';
 import { deliveryJobOptions, type DeliveryJobData } from '@herald/queue';
 
 /** Everything needed to (re)build a delivery job without reading the event again. */
-export interface DeliveryToEnqueue {
-  deliveryId: string;
-  eventId: string;
-  webhookId: string;
-  appId: string;
-  body: string;
-  attemptOffset: number;
-  scheduleOffset: number;
-}
+export type DeliveryToEnqueue = Omit<DeliveryJobData, 'v'>;
 
 /** Standard Webhooks body, built once per event and shared by its deliveries. */
 export function buildEventBody(event: { type: string; timestamp: string; data: unknown }): string {
