@@ -33,13 +33,21 @@ const config = {
     {
       ...shared,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{apps,packages}/*/src/**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '\\.int\\.test\\.ts$'],
+      testMatch: ['<rootDir>/{apps,packages,examples}/*/src/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '\\.int\\.test\\.ts$', '\\.browser\\.test\\.ts$'],
     },
     {
       ...shared,
       displayName: 'integration',
-      testMatch: ['<rootDir>/{apps,packages}/*/src/**/*.int.test.ts'],
+      testMatch: ['<rootDir>/{apps,packages,examples}/*/src/**/*.int.test.ts'],
+      globalSetup: '<rootDir>/packages/testkit/global-setup.mjs',
+      globalTeardown: '<rootDir>/packages/testkit/global-teardown.mjs',
+    },
+    {
+      // The admin panel driven by a real headless Chromium (playwright-core + Debian's chromium).
+      ...shared,
+      displayName: 'browser',
+      testMatch: ['<rootDir>/{apps,packages}/*/src/**/*.browser.test.ts'],
       globalSetup: '<rootDir>/packages/testkit/global-setup.mjs',
       globalTeardown: '<rootDir>/packages/testkit/global-teardown.mjs',
     },

@@ -1,13 +1,20 @@
 import express, { type ErrorRequestHandler, type Express } from 'express';
+import type { Engine } from '@herald/engine';
 import type { Logger } from '@herald/logger';
 import type { Check } from '@herald/observability';
+import { createApiRouter } from './api/api.routes.js';
 import { healthRoutes } from './health/health.routes.js';
+import { configurePanelViews, createPanelRouter } from './panel/panel.routes.js';
+import type { AdminSettings } from './settings.js';
 
 export interface AdminDeps {
   log: Logger;
   /** Dependency checks behind /readyz (postgres, redis). */
   checks: Record<string, Check>;
   isDraining: () => boolean;
+  /** The library the API and the panel call; health-only tests leave it out. */
+  engine?: Engine;
+  settings?: AdminSettings;
 }
 
 /** Builds the admin HTTP app without listening (tests drive it directly). */
@@ -17,6 +24,13 @@ export function createApp(deps: AdminDeps): Express {
   app.set('trust proxy', false);
 
   app.use(healthRoutes(deps));
+  if (deps.engine && deps.settings) {
+    const routerDeps = { engine: deps.engine, settings: deps.settings, log: deps.log };
+    // The API answers JSON only (its own 404 and error handler) and ignores cookies.
+    app.use('/api/v1', createApiRouter(routerDeps));
+    configurePanelViews(app);
+    app.use(createPanelRouter(routerDeps));
+  }
 
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: 'not found' } });

@@ -1,11 +1,13 @@
 import { createServer } from 'node:http';
 import { loadAdminConfig } from '@herald/config';
 import { StartupError, ValidationError, runMain } from '@herald/core';
-import { ensureInitialAdmin } from '@herald/engine';
+import { createEngine, ensureInitialAdmin } from '@herald/engine';
 import { createLogger } from '@herald/logger';
 import { closeServer, listen } from '@herald/observability';
 import { STATE_DIR, onShutdownSignal, openServices } from '@herald/runtime';
+import { createKeyring } from '@herald/signing';
 import { createApp } from './app.js';
+import { toAdminSettings } from './settings.js';
 
 // `pnpm admin`: the panel, the API and health on PORT. Never migrates.
 runMain(async () => {
@@ -26,11 +28,25 @@ runMain(async () => {
     if (created) log.info({ adminId: admin.id }, 'initial admin created');
   }
   let draining = false;
-  const app = createApp({ log, checks: services.checks, isDraining: () => draining });
+  const engine = createEngine({
+    db: services.db,
+    redis: services.redis,
+    queuePrefix: config.queuePrefix,
+    keyring: createKeyring(services.secretKeys.current, services.secretKeys.old),
+    allowPrivateNetworks: config.allowPrivateNetworks,
+  });
+  const app = createApp({
+    log,
+    checks: services.checks,
+    isDraining: () => draining,
+    engine,
+    settings: { ...toAdminSettings(config), sessionSecret: services.secretKeys.current },
+  });
   const server = createServer(app);
   onShutdownSignal(log, async () => {
     draining = true;
     await closeServer(server);
+    await engine.close();
     await services.close();
   });
   const port = await listen(server, config.port);

@@ -1,10 +1,11 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { ValidationError, checkEventInput, newId, type FieldIssue } from '@herald/core';
-import { QUEUE_NAMES, eventJobOptions, type EventJobData, type RedisConnection } from '@herald/queue';
+import { QUEUE_NAMES, type RedisConnection } from '@herald/queue';
+import { buildEventJob, buildEventJobs, enqueueEventJob, enqueueEventJobs } from './event-jobs.js';
+import { HttpTransport, type HttpClientOptions } from './http-transport.js';
 
 export interface PublishInput {
-  /** The app (tenant) id, `app_…`. Required with Redis. */
+  /** The app (tenant) id, `app_…`. Required with Redis; refused over HTTP (the key decides). */
   app?: string;
   type: string;
   data: Record<string, unknown>;
@@ -20,23 +21,26 @@ export interface RedisClientOptions {
   queuePrefix?: string;
 }
 
+export type HeraldOptions = RedisClientOptions | HttpClientOptions;
+
 export interface PublishResult {
   id: string;
 }
 
-const APP_ID = /^app_[0-9A-HJKMNP-TV-Z]{26}$/;
+interface Transport {
+  publish(input: PublishInput): Promise<PublishResult>;
+  publishBatch(inputs: readonly PublishInput[]): Promise<{ ids: string[] }>;
+  close(): Promise<void>;
+}
 
-/**
- * Publishes events straight into Herald's queue: one Redis round trip per
- * publish, one pipeline per batch. Workers do the rest.
- */
-export class Herald {
+/** Straight into BullMQ: one Redis round trip per publish, one pipeline per batch. */
+class QueueTransport implements Transport {
   readonly #queue: Queue;
   readonly #ownConnection: Redis | undefined;
 
   constructor(options: RedisClientOptions) {
     if (!options.connection && !options.redisUrl) {
-      throw new TypeError('Herald needs redisUrl or connection');
+      throw new TypeError('Herald needs redisUrl or connection (or apiUrl and apiKey)');
     }
     const prefix = options.queuePrefix ?? 'herald';
     if (!/^[A-Za-z0-9_-]{1,32}$/.test(prefix)) throw new TypeError('queuePrefix must be 1–32 of A-Za-z0-9_-');
@@ -50,31 +54,12 @@ export class Herald {
     });
   }
 
-  /** Validates and publishes one event; resolves with its id (`msg_…`). */
   async publish(input: PublishInput): Promise<PublishResult> {
-    const job = toJob(input);
-    const added = await this.#queue.add(job.type, job, eventJobOptions(job));
-    // With an idempotency key seen before, BullMQ answers with the first job's id.
-    return { id: added.id ?? job.id };
+    return { id: await enqueueEventJob(this.#queue, buildEventJob(input)) };
   }
 
-  /** Validates every event first (nothing is published if one is bad), then one pipeline. */
   async publishBatch(inputs: readonly PublishInput[]): Promise<{ ids: string[] }> {
-    const issues: FieldIssue[] = [];
-    const jobs: EventJobData[] = [];
-    inputs.forEach((input, index) => {
-      try {
-        jobs.push(toJob(input, index));
-      } catch (error) {
-        if (!(error instanceof ValidationError)) throw error;
-        issues.push(...error.issues);
-      }
-    });
-    if (issues.length > 0) throw new ValidationError(`invalid batch: ${issues.length} problem(s)`, issues);
-    const added = await this.#queue.addBulk(
-      jobs.map((job) => ({ name: job.type, data: job, opts: eventJobOptions(job) })),
-    );
-    return { ids: added.map((job, i) => job.id ?? jobs[i]!.id) };
+    return { ids: await enqueueEventJobs(this.#queue, buildEventJobs(inputs)) };
   }
 
   async close(): Promise<void> {
@@ -83,29 +68,58 @@ export class Herald {
   }
 }
 
-function toJob(input: PublishInput, index?: number): EventJobData {
-  const { issues } = checkEventInput(input, index === undefined ? {} : { index });
-  const app = (input as { app?: unknown } | null)?.app;
-  if (typeof app !== 'string' || !APP_ID.test(app)) {
-    issues.unshift({
-      field: 'app',
-      message: 'must be an app id (app_…)',
-      ...(index === undefined ? {} : { index }),
-    });
+class ApiTransport implements Transport {
+  readonly #http: HttpTransport;
+  constructor(options: HttpClientOptions) {
+    this.#http = new HttpTransport(options);
   }
-  if (issues.length > 0) {
-    throw new ValidationError(
-      `invalid event: ${issues.map((i) => `${i.field} ${i.message}`).join('; ')}`,
-      issues,
-    );
+  publish(input: PublishInput): Promise<PublishResult> {
+    return this.#http.publish(input);
   }
-  return {
-    v: 1,
-    id: newId('event'),
-    appId: app as string,
-    type: input.type,
-    timestamp: new Date().toISOString(),
-    data: input.data,
-    ...(input.idempotencyKey === undefined ? {} : { idempotencyKey: input.idempotencyKey }),
-  };
+  publishBatch(inputs: readonly PublishInput[]): Promise<{ ids: string[] }> {
+    return this.#http.publishBatch(inputs);
+  }
+  close(): Promise<void> {
+    // fetch's connection pool is global and closes idle sockets itself.
+    return Promise.resolve();
+  }
+}
+
+function isHttpOptions(options: HeraldOptions): options is HttpClientOptions {
+  return (options as Partial<HttpClientOptions>).apiUrl !== undefined;
+}
+
+/**
+ * Publishes events to Herald: straight into its queue (`{ redisUrl }` or
+ * `{ connection }`, with `app` on every event) or over its HTTP API
+ * (`{ apiUrl, apiKey }`, where the key decides the app). Workers do the rest.
+ */
+export class Herald {
+  readonly #transport: Transport;
+
+  constructor(options: HeraldOptions) {
+    if (isHttpOptions(options)) {
+      const redis = options as RedisClientOptions;
+      if (redis.redisUrl !== undefined || redis.connection !== undefined) {
+        throw new TypeError('Herald takes either redisUrl/connection or apiUrl/apiKey, not both');
+      }
+      this.#transport = new ApiTransport(options);
+    } else {
+      this.#transport = new QueueTransport(options);
+    }
+  }
+
+  /** Validates and publishes one event; resolves with its id (`msg_…`). */
+  publish(input: PublishInput): Promise<PublishResult> {
+    return this.#transport.publish(input);
+  }
+
+  /** Validates every event first (nothing is published if one is bad), then one pipeline or request. */
+  publishBatch(inputs: readonly PublishInput[]): Promise<{ ids: string[] }> {
+    return this.#transport.publishBatch(inputs);
+  }
+
+  close(): Promise<void> {
+    return this.#transport.close();
+  }
 }

@@ -124,6 +124,16 @@ export interface AuditLogTable {
   created_at: DefaultedTimestamp;
 }
 
+export interface AdminSessionsTable {
+  sid: string;
+  admin_id: string | null;
+  /** The express-session object: JSON text on insert, parsed on select. */
+  data: ColumnType<Record<string, unknown>, string, string>;
+  expires_at: Timestamp;
+  created_at: DefaultedTimestamp;
+  last_seen_at: DefaultedTimestamp;
+}
+
 export interface Database {
   apps: AppsTable;
   admin_users: AdminUsersTable;
@@ -133,6 +143,7 @@ export interface Database {
   deliveries: DeliveriesTable;
   delivery_attempts: DeliveryAttemptsTable;
   audit_log: AuditLogTable;
+  admin_sessions: AdminSessionsTable;
 }
 
 export type AppRow = Selectable<AppsTable>;

@@ -6,6 +6,7 @@ export { createApp, getApp, listApps, parseAppName } from './apps/apps.service.j
 export type { App } from './apps/apps.service.js';
 export { createApiKey, findApiKeyByToken, listApiKeys, revokeApiKey } from './api-keys/api-keys.service.js';
 export type { ApiKey } from './api-keys/api-keys.service.js';
+export { API_KEY_USAGE_RESOLUTION_MS, createApiKeyUsageTracker } from './api-keys/api-key-usage.js';
 export {
   MIN_PASSWORD_LENGTH,
   checkAdminPassword,
@@ -57,6 +58,8 @@ export type {
 } from './deliveries/delivery-recorder.js';
 export { writeFanout } from './events/fanout.repository.js';
 export type { FanoutItem, FanoutResult, RecordedDelivery } from './events/fanout.repository.js';
+export { getEventWithDeliveries } from './events/events.service.js';
+export type { EventAttempt, EventDelivery, EventWithDeliveries } from './events/events.service.js';
 export { GroupCommitter, isTransientDbError, retryOnConflict } from './recording/group-commit.js';
 export type { GroupCommitOptions } from './recording/group-commit.js';
 export { EndpointGate } from './gate/endpoint-gate.js';

@@ -1,0 +1,72 @@
+// Shared by the panel's integration and browser tests (not a test itself).
+import { randomBytes } from 'node:crypto';
+import type { Express } from 'express';
+import { CLI_ACTOR, createAdminUser, createEngine, type AdminUser, type Engine } from '@herald/engine';
+import { createLogger } from '@herald/logger';
+import { createKeyring } from '@herald/signing';
+import {
+  createTestDatabase,
+  createTestRedis,
+  deleteKeysWithPrefix,
+  uniquePrefix,
+  type TestDatabase,
+} from '@herald/testkit';
+import { createApp } from '../app.js';
+import type { AdminSettings } from '../settings.js';
+
+export const ADMIN_EMAIL = 'ops@example.com';
+export const ADMIN_PASSWORD = 'correct horse battery staple';
+
+export interface PanelHarness {
+  t: TestDatabase;
+  redis: ReturnType<typeof createTestRedis>;
+  engine: Engine;
+  app: Express;
+  admin: AdminUser;
+  close(): Promise<void>;
+}
+
+export async function startPanelHarness(): Promise<PanelHarness> {
+  const t = await createTestDatabase();
+  const redis = createTestRedis();
+  const queuePrefix = uniquePrefix();
+  const engine = createEngine({
+    db: t.db,
+    redis,
+    queuePrefix,
+    keyring: createKeyring(randomBytes(32), []),
+    allowPrivateNetworks: true,
+    // Every name "resolves" to a public address: no DNS in tests.
+    resolveHost: () => Promise.resolve(['93.184.215.14']),
+  });
+  const settings: AdminSettings = {
+    nodeEnv: 'test',
+    apiRateLimitPerSecond: 100,
+    apiMaxBodyBytes: 256 * 1024,
+    apiMaxBatchBytes: 16 * 1024 * 1024,
+    metricsToken: undefined,
+  };
+  const log = createLogger({ name: 'test', level: 'silent' });
+  const app = createApp({ log, checks: {}, isDraining: () => false, engine, settings });
+  const admin = await createAdminUser(t.db, CLI_ACTOR, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
+  return {
+    t,
+    redis,
+    engine,
+    app,
+    admin,
+    async close() {
+      await engine.close();
+      await deleteKeysWithPrefix(redis, queuePrefix);
+      redis.disconnect();
+      await t.drop();
+    },
+  };
+}
+
+/** The CSRF token a rendered page carries. */
+export function csrfFrom(html: string): string {
+  const match = /name="_csrf" value="([^"]+)"/.exec(html);
+  if (!match?.[1]) throw new Error('no CSRF token on the page');
+  return match[1];
+}

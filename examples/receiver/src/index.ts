@@ -1,0 +1,2 @@
+export { createReceiver } from './receiver.js';
+export type { Receiver, ReceiverOptions } from './receiver.js';

@@ -1,0 +1,96 @@
+import type { Queue } from 'bullmq';
+import { ValidationError, checkEventInput, newId, type FieldIssue } from '@herald/core';
+import { eventJobOptions, type EventJobData } from '@herald/queue';
+
+/** One event as a producer gives it, with the app it belongs to. */
+export interface EventForApp {
+  app?: unknown;
+  type: string;
+  data: Record<string, unknown>;
+  idempotencyKey?: string | undefined;
+}
+
+const APP_ID = /^app_[0-9A-HJKMNP-TV-Z]{26}$/;
+// A NUL character, as JSON.stringify writes it: `\u0000` after an even run of
+// backslashes (an odd run would make it the text "\u0000", which is fine).
+const JSON_NUL = /(?<!\\)(?:\\\\)*\\u0000/;
+
+/**
+ * Every problem with one event's type, data and idempotency key, each naming
+ * its field (and `index` in a batch). Postgres jsonb refuses NUL characters,
+ * so they are refused here, before they could fail a whole fan-out batch.
+ */
+export function checkEventFields(input: unknown, index?: number): FieldIssue[] {
+  const at = index === undefined ? {} : { index };
+  const { issues, dataJson } = checkEventInput(input, at);
+  if (dataJson !== undefined && JSON_NUL.test(dataJson)) {
+    issues.push({ field: 'data', message: 'must not contain the NUL character (\\u0000)', ...at });
+  }
+  return issues;
+}
+
+/** As checkEventFields, and `app` must be an app id (publishing straight into the queue). */
+export function checkEventForApp(input: unknown, index?: number): FieldIssue[] {
+  const at = index === undefined ? {} : { index };
+  const issues = checkEventFields(input, index);
+  const app = (input as { app?: unknown } | null)?.app;
+  if (typeof app !== 'string' || !APP_ID.test(app)) {
+    issues.unshift({ field: 'app', message: 'must be an app id (app_…)', ...at });
+  }
+  return issues;
+}
+
+export function describeIssues(issues: readonly FieldIssue[]): string {
+  return issues
+    .map((i) => `${i.index === undefined ? '' : `[${i.index}] `}${i.field} ${i.message}`)
+    .join('; ');
+}
+
+function toJob(input: EventForApp): EventJobData {
+  return {
+    v: 1,
+    id: newId('event'),
+    appId: input.app as string,
+    type: input.type,
+    timestamp: new Date().toISOString(),
+    data: input.data,
+    ...(input.idempotencyKey === undefined ? {} : { idempotencyKey: input.idempotencyKey }),
+  };
+}
+
+/** Validates one event and builds its `{events}` job (id and timestamp made here). */
+export function buildEventJob(input: EventForApp): EventJobData {
+  const issues = checkEventForApp(input);
+  if (issues.length > 0) throw new ValidationError(`invalid event: ${describeIssues(issues)}`, issues);
+  return toJob(input);
+}
+
+/** All or nothing: one ValidationError listing every bad item, or every job. */
+export function buildEventJobs(inputs: readonly EventForApp[]): EventJobData[] {
+  const issues = inputs.flatMap((input, index) => checkEventForApp(input, index));
+  if (issues.length > 0) {
+    throw new ValidationError(
+      `invalid batch: ${issues.length} problem(s): ${describeIssues(issues)}`,
+      issues,
+    );
+  }
+  return inputs.map(toJob);
+}
+
+/**
+ * One Redis round trip. With an idempotency key seen within its TTL, BullMQ
+ * deduplicates and answers with the first job's id, which is returned.
+ */
+export async function enqueueEventJob(queue: Queue, job: EventJobData): Promise<string> {
+  const added = await queue.add(job.type, job, eventJobOptions(job));
+  return added.id ?? job.id;
+}
+
+/** One pipeline (`addBulk`) for the whole batch; ids in input order. */
+export async function enqueueEventJobs(queue: Queue, jobs: readonly EventJobData[]): Promise<string[]> {
+  if (jobs.length === 0) return [];
+  const added = await queue.addBulk(
+    jobs.map((job) => ({ name: job.type, data: job, opts: eventJobOptions(job) })),
+  );
+  return added.map((job, i) => job.id ?? jobs[i]!.id);
+}
