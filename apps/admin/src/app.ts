@@ -21,7 +21,8 @@ export interface AdminDeps {
 export function createApp(deps: AdminDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  // One hop when configured (HERALD_TRUST_PROXY), else the socket's own address and scheme.
+  app.set('trust proxy', deps.settings?.trustProxy ? 1 : false);
 
   app.use(healthRoutes(deps));
   if (deps.engine && deps.settings) {

@@ -36,6 +36,8 @@ describe('loadAdminConfig / loadWorkerConfig', () => {
     expect(admin.apiMaxBodyBytes).toBe(262_144);
     expect(admin.apiMaxBatchBytes).toBe(16_777_216);
     expect(admin.initialAdmin).toBeUndefined();
+    expect(admin.trustProxy).toBe(false);
+    expect(loadAdminConfig({ HERALD_TRUST_PROXY: '1' }).trustProxy).toBe(true);
     const worker = loadWorkerConfig({});
     expect(worker.port).toBe(9464);
     expect(worker.retryScheduleMs).toEqual([

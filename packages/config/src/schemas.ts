@@ -40,6 +40,7 @@ const sharedShape = {
 const adminShape = {
   ...sharedShape,
   PORT: port(3000),
+  HERALD_TRUST_PROXY: strictBoolean(false), // behind one TLS-terminating proxy: trust its X-Forwarded-*
   HERALD_ADMIN_EMAIL: email.optional(),
   HERALD_ADMIN_PASSWORD: adminPassword.optional(),
   HERALD_API_RATE_LIMIT: integer(100, 1, 1_000_000), // requests/s per API key
@@ -145,6 +146,7 @@ export const adminEnvSchema = z
   .transform((env) => ({
     ...toShared(env),
     port: env.PORT,
+    trustProxy: env.HERALD_TRUST_PROXY,
     initialAdmin:
       env.HERALD_ADMIN_EMAIL && env.HERALD_ADMIN_PASSWORD
         ? { email: env.HERALD_ADMIN_EMAIL, password: env.HERALD_ADMIN_PASSWORD }
