@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { parseBenchArgs, UsageError, USAGE } from './lib/args.js';
 import type { BenchContext, Scenario } from './lib/context.js';
 import {
+  checkTargets,
   computeRatios,
   describeMachine,
   formatJson,
@@ -13,7 +14,7 @@ import {
   type BenchReport,
   type ScenarioResult,
 } from './lib/report.js';
-import { RATIOS, SCENARIOS } from './scenarios/index.js';
+import { RATIOS, SCENARIOS, TARGETS } from './scenarios/index.js';
 
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -37,10 +38,17 @@ function log(message: string): void {
  * Runs one scenario with connections of its own and closes every one of them
  * afterwards, whether it succeeded or not, so the process can exit by itself.
  */
-async function runScenario(scenario: Scenario, redisUrl: string, prefix: string): Promise<ScenarioResult> {
+async function runScenario(
+  scenario: Scenario,
+  redisUrl: string,
+  prefix: string,
+  signal: AbortSignal,
+): Promise<ScenarioResult> {
   const connections: Redis[] = [];
   const ctx: BenchContext = {
     prefix,
+    redisUrl,
+    signal,
     connect(name) {
       const connection = new Redis(redisUrl, {
         connectionName: `herald-bench:${name}`,
@@ -76,8 +84,18 @@ async function main(): Promise<number> {
     return 0;
   }
   if (options.soak) {
-    log('--soak: the soak scenario arrives with the delivery engine; running the raw baseline only');
+    log('--soak: no soak scenario yet; running the standard scenarios');
   }
+
+  const unknown = options.only.filter((name) => !SCENARIOS.some((s) => s.name === name));
+  if (unknown.length > 0) {
+    process.stderr.write(
+      `bench: unknown scenario ${unknown.join(', ')} (known: ${SCENARIOS.map((s) => s.name).join(', ')})\n${USAGE}`,
+    );
+    return 2;
+  }
+  const scenarios =
+    options.only.length === 0 ? SCENARIOS : SCENARIOS.filter((s) => options.only.includes(s.name));
 
   const redisUrl = process.env['HERALD_BENCH_REDIS_URL'] ?? DEFAULT_REDIS_URL;
   // Fails fast when Redis is not there, instead of BullMQ's retry-forever.
@@ -107,9 +125,24 @@ async function main(): Promise<number> {
   const started = performance.now();
   const results: ScenarioResult[] = [];
   log(`redis ${redactUrl(redisUrl)} (${redisVersion}), prefix ${prefix}`);
+  // Ctrl-C or SIGTERM: scenarios that wait check this signal and unwind through
+  // their cleanup (child processes, databases, keys); a second signal exits at once.
+  const interrupt = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupt.signal.aborted) process.exit(130);
+    log(`${signal}: stopping and cleaning up (send it again to exit at once)`);
+    interrupt.abort(new Error(`interrupted by ${signal}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
-    for (const scenario of SCENARIOS) results.push(await runScenario(scenario, redisUrl, prefix));
+    for (const scenario of scenarios) {
+      interrupt.signal.throwIfAborted();
+      results.push(await runScenario(scenario, redisUrl, prefix, interrupt.signal));
+    }
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     // The trailing ':' keeps the SCAN pattern to exactly this run's BullMQ keys.
     await deleteKeysWithPrefix(admin, `${prefix}:`);
     await admin.quit();
@@ -121,6 +154,7 @@ async function main(): Promise<number> {
     machine: describeMachine(redisVersion),
     durationS: (performance.now() - started) / 1000,
     results,
+    targets: checkTargets(results, TARGETS),
   };
   process.stdout.write(options.json ? formatJson(report) : formatTable(report));
   return 0;

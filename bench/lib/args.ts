@@ -5,9 +5,11 @@ export interface BenchOptions {
   readonly json: boolean;
   readonly soak: boolean;
   readonly help: boolean;
+  /** Scenario names to run (all when empty); ratios whose figures did not run are left out. */
+  readonly only: readonly string[];
 }
 
-export const USAGE = 'usage: pnpm bench [--json] [--soak]\n';
+export const USAGE = 'usage: pnpm bench [--json] [--soak] [--only scenario[,scenario…]]\n';
 
 /** Bad command line: the caller prints the message and USAGE, and exits 2. */
 export class UsageError extends Error {}
@@ -22,11 +24,21 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         json: { type: 'boolean' },
         soak: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        only: { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
     });
-    return { json: values.json ?? false, soak: values.soak ?? false, help: values.help ?? false };
+    const only = (values.only ?? '')
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== '');
+    return {
+      json: values.json ?? false,
+      soak: values.soak ?? false,
+      help: values.help ?? false,
+      only,
+    };
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }

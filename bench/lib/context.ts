@@ -2,8 +2,20 @@ import type { Redis } from 'ioredis';
 import type { Figure } from './report.js';
 
 export interface BenchContext {
-  /** BullMQ prefix unique to this run; every key the run writes starts with it. */
+  /**
+   * BullMQ prefix unique to this run; the harness deletes `<prefix>:*` at the
+   * end. A scenario that writes under a prefix of its own (`<prefix>-x`)
+   * deletes those keys itself.
+   */
   readonly prefix: string;
+  /**
+   * Aborted on Ctrl-C / SIGTERM. Long waits check it so the scenario unwinds
+   * through its cleanup instead of the process dying with a child or a
+   * database left behind.
+   */
+  readonly signal: AbortSignal;
+  /** Where the bench's Redis is, for child processes (Herald's worker) that connect themselves. */
+  readonly redisUrl: string;
   /**
    * A new Redis connection for BullMQ (`maxRetriesPerRequest: null`, as
    * workers require). The harness closes it after the scenario returns, so

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 
-export type Unit = 'jobs/s' | 'deliveries/s' | 'ms' | 'MB' | 'x';
+/** `flag` is a 0/1 check (1 = it held); `µs` is per-item CPU time. */
+export type Unit = 'jobs/s' | 'events/s' | 'deliveries/s' | 'ms' | 'µs' | 'MB' | 'x' | 'flag';
 
 /** One measured number. `key` is its snake_case name in `--json` output and must be unique per run. */
 export interface Figure {
@@ -27,6 +28,21 @@ export interface RatioSpec {
   readonly denominator: string;
 }
 
+/**
+ * A bound a figure should stay within (`min`: at least, `max`: at most).
+ * Declared up front like ratios; a target whose figure did not run is left out.
+ */
+export interface TargetSpec {
+  readonly key: string;
+  readonly bound: 'min' | 'max';
+  readonly value: number;
+}
+
+export interface TargetResult extends TargetSpec {
+  readonly actual: number;
+  readonly ok: boolean;
+}
+
 export interface Machine {
   readonly cpus: number;
   readonly node: string;
@@ -37,9 +53,19 @@ export interface BenchReport {
   readonly machine: Machine;
   readonly durationS: number;
   readonly results: readonly ScenarioResult[];
+  readonly targets: readonly TargetResult[];
 }
 
-const DECIMALS: Record<Unit, number> = { 'jobs/s': 0, 'deliveries/s': 0, ms: 2, MB: 1, x: 2 };
+const DECIMALS: Record<Unit, number> = {
+  'jobs/s': 0,
+  'events/s': 0,
+  'deliveries/s': 0,
+  ms: 2,
+  µs: 0,
+  MB: 1,
+  x: 2,
+  flag: 0,
+};
 
 function round(value: number, unit: Unit): number {
   const scale = 10 ** DECIMALS[unit];
@@ -65,6 +91,28 @@ export function computeRatios(
   return { scenario: 'ratios', figures };
 }
 
+/**
+ * Checks each target against the figure of that key, as reported (rounded to
+ * its unit's decimals), so the verdict agrees with the number a reader sees.
+ */
+export function checkTargets(
+  results: readonly ScenarioResult[],
+  specs: readonly TargetSpec[],
+): TargetResult[] {
+  const byKey = new Map(results.flatMap((r) => r.figures).map((f) => [f.key, f]));
+  return specs.flatMap((spec) => {
+    const figure = byKey.get(spec.key);
+    if (figure === undefined) return [];
+    const actual = round(figure.value, figure.unit);
+    const ok = spec.bound === 'min' ? actual >= spec.value : actual <= spec.value;
+    return [{ ...spec, actual, ok }];
+  });
+}
+
+function describeTarget(target: TargetSpec): string {
+  return `${target.bound === 'min' ? '≥' : '≤'} ${target.value}`;
+}
+
 /** Flat snake_case keys, so a later run can be diffed against this one key by key. */
 export function formatJson(report: BenchReport): string {
   const out: Record<string, unknown> = {
@@ -77,6 +125,11 @@ export function formatJson(report: BenchReport): string {
       out[figure.key] = round(figure.value, figure.unit);
     }
   }
+  // Nested, like `machine`, so every top-level number stays a measured figure.
+  out['targets'] = Object.fromEntries(
+    report.targets.map((t) => [t.key, { [t.bound]: t.value, actual: t.actual, ok: t.ok }]),
+  );
+  out['targets_missed'] = report.targets.filter((t) => !t.ok).map((t) => t.key);
   return `${JSON.stringify(out)}\n`;
 }
 
@@ -86,9 +139,14 @@ function formatValue(value: number, unit: Unit): string {
 }
 
 export function formatTable(report: BenchReport): string {
-  const header = ['scenario', 'figure', 'value', 'unit'] as const;
+  const targets = new Map(report.targets.map((t) => [t.key, t]));
+  const verdict = (key: string): string => {
+    const target = targets.get(key);
+    return target ? `${describeTarget(target)} ${target.ok ? 'ok' : 'MISSED'}` : '';
+  };
+  const header = ['scenario', 'figure', 'value', 'unit', 'target'] as const;
   const rows = report.results.flatMap(({ scenario, figures }) =>
-    figures.map((f) => [scenario, f.label, formatValue(f.value, f.unit), f.unit] as const),
+    figures.map((f) => [scenario, f.label, formatValue(f.value, f.unit), f.unit, verdict(f.key)] as const),
   );
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
   const line = (cells: readonly string[]): string =>
@@ -100,6 +158,18 @@ export function formatTable(report: BenchReport): string {
       })
       .join('  ')
       .trimEnd();
+  const keyWidth = Math.max(0, ...report.targets.map((t) => t.key.length));
+  const targetLines =
+    report.targets.length === 0
+      ? []
+      : [
+          `targets (${report.targets.filter((t) => t.ok).length}/${report.targets.length} met):`,
+          ...report.targets.map(
+            (t) =>
+              `  ${t.key.padEnd(keyWidth)}  ${t.actual} (target ${describeTarget(t)}) ${t.ok ? 'ok' : 'MISSED'}`,
+          ),
+          '',
+        ];
   const { machine } = report;
   return [
     `machine: ${machine.cpus} cpus, node ${machine.node}, redis ${machine.redis}`,
@@ -108,6 +178,7 @@ export function formatTable(report: BenchReport): string {
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map(line),
     '',
+    ...targetLines,
     `total ${report.durationS.toFixed(1)} s`,
     '',
   ].join('\n');

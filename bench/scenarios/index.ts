@@ -1,21 +1,70 @@
 import type { Scenario } from '../lib/context.js';
-import type { RatioSpec } from '../lib/report.js';
+import type { RatioSpec, TargetSpec } from '../lib/report.js';
+import { heraldPipeline } from './herald-pipeline.js';
+import { heraldPublish } from './herald-publish.js';
 import { rawHmacPost } from './raw-hmac-post.js';
 import { rawLatency } from './raw-latency.js';
 import { rawNoop } from './raw-noop.js';
 import { rawPublish } from './raw-publish.js';
 
 /**
- * Scenarios in run order. Delivery-engine scenarios join this list (each in
- * its own module) and run after the raw baseline, in the same process and
- * against the same Redis, so their ratios compare like with like.
+ * Scenarios in run order: the raw baseline first, then Herald's own, in the
+ * same process and against the same Redis, so their ratios compare like with like.
  */
-export const SCENARIOS: readonly Scenario[] = [rawNoop, rawHmacPost, rawPublish, rawLatency];
+export const SCENARIOS: readonly Scenario[] = [
+  rawNoop,
+  rawHmacPost,
+  rawPublish,
+  rawLatency,
+  heraldPublish,
+  heraldPipeline,
+];
 
-/**
- * herald / raw ratios, e.g. `{ key: 'herald_vs_raw_delivery', numerator:
- * 'herald_deliveries_per_s', denominator: 'raw_hmac_post_per_s', … }`.
- * Empty until the engine scenarios exist; a ratio whose figures are missing
- * is left out of the report.
- */
-export const RATIOS: readonly RatioSpec[] = [];
+/** herald / raw. A ratio whose figures are missing (a scenario skipped or failed) is left out. */
+export const RATIOS: readonly RatioSpec[] = [
+  {
+    key: 'ratio_pipeline',
+    label: 'pipeline ÷ raw HMAC+POST drain',
+    numerator: 'herald_deliveries_per_s',
+    denominator: 'raw_hmac_post_per_s',
+  },
+  {
+    key: 'ratio_pipeline_committed',
+    label: 'pipeline (to commit) ÷ raw HMAC+POST drain',
+    numerator: 'herald_committed_per_s',
+    denominator: 'raw_hmac_post_per_s',
+  },
+  {
+    key: 'ratio_publish_seq',
+    label: 'publish ÷ raw add, sequential',
+    numerator: 'herald_publish_seq_per_s',
+    denominator: 'raw_add_seq_per_s',
+  },
+  {
+    key: 'ratio_publish_inflight64',
+    label: 'publish ÷ raw add, 64 in flight',
+    numerator: 'herald_publish_inflight64_per_s',
+    denominator: 'raw_add_inflight64_per_s',
+  },
+  {
+    key: 'ratio_publish_batch',
+    label: 'publishBatch ÷ raw addBulk',
+    numerator: 'herald_publish_batch_per_s',
+    denominator: 'raw_add_bulk_per_s',
+  },
+  {
+    key: 'ratio_p99',
+    label: 'p99 at 500/s ÷ raw p99',
+    numerator: 'p99_ms_at_500',
+    denominator: 'raw_p99_ms_at_500',
+  },
+];
+
+/** The issue's targets; the table marks each ok or MISSED, --json lists them under `targets`. */
+export const TARGETS: readonly TargetSpec[] = [
+  { key: 'ratio_pipeline', bound: 'min', value: 0.6 },
+  { key: 'p99_ms_at_500', bound: 'max', value: 25 },
+  { key: 'ratio_publish_batch', bound: 'min', value: 0.8 },
+  { key: 'worker_rss_mb', bound: 'max', value: 200 },
+  { key: 'herald_committed_ok', bound: 'min', value: 1 },
+];

@@ -1,49 +1,22 @@
-import type { Queue } from 'bullmq';
 import { createQueuePair, JOB_NAME, WORKER_CONCURRENCY } from '../lib/bullmq.js';
 import type { Scenario } from '../lib/context.js';
 import { startSink } from '../lib/sink.js';
 import { percentile } from '../lib/stats.js';
-import { sleep, waitUntil } from '../lib/timing.js';
+import { LATENCY_MEASURE_S, LATENCY_RATE_PER_S, LATENCY_WARMUP_S, produceAtRate } from '../lib/rate.js';
+import { waitUntil } from '../lib/timing.js';
 import {
   createHmacPostProcessor,
   createSigningKey,
   createSinkPool,
   parseEnqueuedAtMs,
-  type RawDeliveryData,
 } from '../lib/webhook.js';
 
 const QUEUE_NAME = '{raw-latency}';
-const RATE_PER_S = 500;
-// The first second is not recorded: it pays for JIT and for opening the pool's sockets.
-const WARMUP_S = 1;
-const MEASURE_S = 10;
+const RATE_PER_S = LATENCY_RATE_PER_S;
+const WARMUP_S = LATENCY_WARMUP_S;
+const MEASURE_S = LATENCY_MEASURE_S;
 const TOTAL_JOBS = RATE_PER_S * (WARMUP_S + MEASURE_S);
 const SETTLE_TIMEOUT_MS = 15_000;
-
-/**
- * Adds jobs at a steady rate. Each tick adds whatever is due by the clock,
- * so timer jitter delays a job by a millisecond or two instead of lowering
- * the rate; the deadline bounds the loop if Redis cannot keep up.
- */
-async function produceAtRate(
-  queue: Queue<RawDeliveryData>,
-  ratePerS: number,
-  total: number,
-  makeData: () => RawDeliveryData,
-): Promise<void> {
-  const started = performance.now();
-  const deadline = started + 2 * (total / ratePerS) * 1000;
-  let sent = 0;
-  while (sent < total) {
-    const now = performance.now();
-    if (now > deadline) throw new Error(`producer fell behind: ${sent}/${total} jobs sent by the deadline`);
-    const due = Math.min(total, Math.floor(((now - started) / 1000) * ratePerS));
-    const adds: Promise<unknown>[] = [];
-    for (; sent < due; sent += 1) adds.push(queue.add(JOB_NAME, makeData()));
-    await Promise.all(adds);
-    await sleep(1);
-  }
-}
 
 /** What a subscriber waits at a moderate steady load: enqueue → sink receipt, per job. */
 export const rawLatency: Scenario = {
@@ -71,10 +44,9 @@ export const rawLatency: Scenario = {
       recordFrom = performance.now() + WARMUP_S * 1000;
       // The timestamp is taken as the job is handed to BullMQ, in this process,
       // so it shares a clock with the sink's receipt time.
-      await produceAtRate(pair.queue, RATE_PER_S, TOTAL_JOBS, () => ({
-        userId: `usr_${++n}`,
-        enqueuedAtMs: performance.now(),
-      }));
+      await produceAtRate(RATE_PER_S, TOTAL_JOBS, () =>
+        pair.queue.add(JOB_NAME, { userId: `usr_${++n}`, enqueuedAtMs: performance.now() }),
+      );
       await waitUntil(
         () => sink.received >= TOTAL_JOBS,
         SETTLE_TIMEOUT_MS,
