@@ -56,7 +56,7 @@ RUN apt-get update \
 # --parents keeps apps/<name>/package.json in place (a plain COPY of a glob
 # would flatten them into one file). New workspace packages are picked up
 # by the globs without editing this file.
-COPY --parents package.json pnpm-lock.yaml pnpm-workspace.yaml apps/*/package.json packages/*/package.json ./
+COPY --parents package.json pnpm-lock.yaml pnpm-workspace.yaml apps/*/package.json packages/*/package.json examples/*/package.json ./
 
 # NODE_ENV is deliberately unset here: with NODE_ENV=production pnpm would
 # skip devDependencies, and tsx is one.

@@ -1,7 +1,7 @@
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Engine } from '@herald/engine';
 import type { Logger } from '@herald/logger';
-import type { Check } from '@herald/observability';
+import { metricsHandler, type Check, type HeraldMetrics } from '@herald/observability';
 import { createApiRouter } from './api/api.routes.js';
 import { healthRoutes } from './health/health.routes.js';
 import { configurePanelViews, createPanelRouter } from './panel/panel.routes.js';
@@ -15,6 +15,8 @@ export interface AdminDeps {
   /** The library the API and the panel call; health-only tests leave it out. */
   engine?: Engine;
   settings?: AdminSettings;
+  /** Served on /metrics (behind settings.metricsToken when set); the API counts published events. */
+  metrics?: HeraldMetrics;
 }
 
 /** Builds the admin HTTP app without listening (tests drive it directly). */
@@ -25,8 +27,18 @@ export function createApp(deps: AdminDeps): Express {
   app.set('trust proxy', deps.settings?.trustProxy ? 1 : false);
 
   app.use(healthRoutes(deps));
+  if (deps.metrics) {
+    // Before the panel, whose 404 would otherwise answer it.
+    const serveMetrics = metricsHandler(deps.metrics.registry, deps.settings?.metricsToken);
+    app.get('/metrics', (req, res) => serveMetrics(req, res));
+  }
   if (deps.engine && deps.settings) {
-    const routerDeps = { engine: deps.engine, settings: deps.settings, log: deps.log };
+    const routerDeps = {
+      engine: deps.engine,
+      settings: deps.settings,
+      log: deps.log,
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    };
     // The API answers JSON only (its own 404 and error handler) and ignores cookies.
     app.use('/api/v1', createApiRouter(routerDeps));
     configurePanelViews(app);

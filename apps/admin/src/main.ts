@@ -3,7 +3,7 @@ import { loadAdminConfig } from '@herald/config';
 import { StartupError, ValidationError, runMain } from '@herald/core';
 import { createEngine, ensureInitialAdmin } from '@herald/engine';
 import { createLogger } from '@herald/logger';
-import { closeServer, listen } from '@herald/observability';
+import { closeServer, createMetrics, listen } from '@herald/observability';
 import { STATE_DIR, onShutdownSignal, openServices } from '@herald/runtime';
 import { createKeyring } from '@herald/signing';
 import { createApp } from './app.js';
@@ -41,6 +41,7 @@ runMain(async () => {
     isDraining: () => draining,
     engine,
     settings: { ...toAdminSettings(config), sessionSecret: services.secretKeys.current },
+    metrics: createMetrics(),
   });
   const server = createServer(app);
   onShutdownSignal(log, async () => {

@@ -1,7 +1,7 @@
 import { loadWorkerConfig } from '@herald/config';
 import { runMain } from '@herald/core';
 import { createLogger } from '@herald/logger';
-import { closeServer, createHealthServer, listen } from '@herald/observability';
+import { closeServer, createHealthServer, createMetrics, listen } from '@herald/observability';
 import { STATE_DIR, onShutdownSignal, openServices } from '@herald/runtime';
 import { createKeyring } from '@herald/signing';
 import { createWorker } from './worker.js';
@@ -13,7 +13,12 @@ runMain(async () => {
   const log = createLogger({ name: 'herald-worker', level: config.logLevel });
   const services = await openServices(config, { name: 'herald-worker', log, stateDir: STATE_DIR });
   let draining = false;
-  const health = createHealthServer({ checks: services.checks, isDraining: () => draining });
+  const metrics = createMetrics();
+  const health = createHealthServer({
+    checks: services.checks,
+    isDraining: () => draining,
+    metrics: { registry: metrics.registry, token: config.metricsToken },
+  });
   const port = await listen(health, config.port);
   log.info({ port }, 'worker health listening');
   const worker = createWorker({
@@ -29,6 +34,7 @@ runMain(async () => {
     breakerFailures: config.breakerFailures,
     breakerOpenMs: config.breakerOpenSeconds * 1000,
     disableAfterMs: config.disableAfterMs,
+    metrics,
   });
   // Signals are handled from here on, even while start() is still under way.
   onShutdownSignal(log, async () => {

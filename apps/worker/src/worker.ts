@@ -15,6 +15,7 @@ import {
 } from '@herald/engine';
 import type { Logger } from '@herald/logger';
 import { createGuardedAgent, type Resolver } from '@herald/net';
+import type { HeraldMetrics } from '@herald/observability';
 import { QUEUE_NAMES, type RedisConnection } from '@herald/queue';
 import type { SecretKeyring } from '@herald/signing';
 import { createDeliverProcessor, heraldBackoff } from './deliver/deliver.processor.js';
@@ -45,6 +46,8 @@ export interface WorkerDeps {
   resolveHost?: Resolver;
   /** Deliveries per second (per process) above which an app's new deliveries yield to other apps'. */
   busyAppPerSecond?: number;
+  /** Prometheus metrics to record into (the process serves them); none when left out. */
+  metrics?: HeraldMetrics;
 }
 
 export interface HeraldWorker {
@@ -56,7 +59,7 @@ export interface HeraldWorker {
 
 /** Builds the worker without starting it (tests build it with their own dependencies). */
 export function createWorker(deps: WorkerDeps): HeraldWorker {
-  const { log } = deps;
+  const { log, metrics } = deps;
   const engine = createEngine({
     db: deps.db,
     redis: deps.redis,
@@ -74,11 +77,24 @@ export function createWorker(deps: WorkerDeps): HeraldWorker {
     breakerFailures: deps.breakerFailures,
     breakerOpenMs: deps.breakerOpenMs,
     probeTimeoutMs: deps.deliveryTimeoutMs * 2,
+    ...(metrics ? { onCircuitOpen: () => metrics.circuitOpens.inc() } : {}),
   });
   const onRetry = (error: unknown, delayMs: number, batchSize: number): void => {
     log.warn({ err: (error as Error).message, delayMs, batchSize }, 'postgres write failed; retrying');
   };
-  const recorder = createDeliveryRecorder(deps.db, { disableAfterMs: deps.disableAfterMs, onRetry });
+  const recorder = createDeliveryRecorder(deps.db, {
+    disableAfterMs: deps.disableAfterMs,
+    onRetry,
+    ...(metrics
+      ? {
+          onBatch: (size: number, oldestWaitMs: number, results: readonly { disabled: unknown[] }[]) => {
+            metrics.recordBatch(size, oldestWaitMs);
+            // Every item of a batch shares its effects: count the disabled webhooks once.
+            if (results[0]?.disabled.length) metrics.webhooksDisabled.inc(results[0].disabled.length);
+          },
+        }
+      : {}),
+  });
   const fanoutCommitter = new GroupCommitter<FanoutItem, FanoutResult>({
     write: (items) => writeFanout(deps.db, items),
     onRetry,
@@ -88,8 +104,10 @@ export function createWorker(deps: WorkerDeps): HeraldWorker {
     connectTimeoutMs: Math.min(10_000, deps.deliveryTimeoutMs),
     ...(deps.resolveHost ? { resolve: deps.resolveHost } : {}),
     agentOptions: { keepAliveTimeout: 30_000, connections: 64 },
-    onBlocked: (info) =>
-      log.warn({ host: info.host, address: info.address, reason: info.reason }, 'connection blocked'),
+    onBlocked: (info) => {
+      metrics?.ssrfBlocked.inc();
+      log.warn({ host: info.host, address: info.address, reason: info.reason }, 'connection blocked');
+    },
   });
   const send = createSender({ dispatcher: agent, timeoutMs: deps.deliveryTimeoutMs });
 
@@ -108,6 +126,7 @@ export function createWorker(deps: WorkerDeps): HeraldWorker {
       policy: { scheduleMs: deps.retryScheduleMs },
       log,
       notifyChanged: (appId) => notifyWebhooksChanged(deps.redis, deps.queuePrefix, appId),
+      metrics,
     }),
     {
       connection,
@@ -152,6 +171,7 @@ export function createWorker(deps: WorkerDeps): HeraldWorker {
     { connection, prefix, concurrency: 1, autorun: false },
   );
   const workers = [deliveries, events, maintenance];
+  metrics?.watchQueues([engine.queues.events, engine.queues.deliveries, engine.queues.maintenance]);
   for (const worker of workers) {
     worker.on('error', (error) =>
       log.error({ err: error.message, queue: worker.name }, 'queue worker error'),

@@ -1,4 +1,4 @@
-import { isId, newId } from './ids.js';
+import { idTimeMs, isId, newId } from './ids.js';
 
 describe('newId', () => {
   test('when made, it carries the kind prefix and 26 base32 characters without a colon', () => {
@@ -24,5 +24,13 @@ describe('newId', () => {
     expect(isId('webhook', 'wh_short')).toBe(false);
     expect(isId('webhook', 42)).toBe(false);
     expect(isId('webhook', `wh_${'I'.repeat(26)}`)).toBe(false);
+  });
+});
+
+describe('idTimeMs', () => {
+  test('when an id is decoded, its time is the millisecond it was made at; a malformed id gives undefined', () => {
+    const at = Date.UTC(2026, 10, 27, 9, 0, 0, 123);
+    expect(idTimeMs(newId('event', at))).toBe(at);
+    expect(idTimeMs('msg_short')).toBeUndefined();
   });
 });

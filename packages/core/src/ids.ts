@@ -49,6 +49,15 @@ export function newId(kind: IdKind, nowMs: number = Date.now()): string {
 
 const ID_PATTERN = /^[a-z]{2,3}_[0-9A-HJKMNP-TV-Z]{26}$/;
 
+/** The millisecond timestamp an id was made at (its first 10 characters), or undefined if malformed. */
+export function idTimeMs(id: string): number | undefined {
+  if (!ID_PATTERN.test(id)) return undefined;
+  const time = id.slice(id.indexOf('_') + 1, id.indexOf('_') + 11);
+  let ms = 0;
+  for (const char of time) ms = ms * 32 + ALPHABET.indexOf(char);
+  return ms;
+}
+
 /** True when `value` is a well-formed id of `kind`. */
 export function isId(kind: IdKind, value: unknown): value is string {
   return typeof value === 'string' && value.startsWith(`${ID_PREFIXES[kind]}_`) && ID_PATTERN.test(value);

@@ -1,4 +1,4 @@
-export { newId, isId, ID_PREFIXES } from './ids.js';
+export { newId, isId, idTimeMs, ID_PREFIXES } from './ids.js';
 export type { IdKind } from './ids.js';
 export { NotFoundError, ValidationError } from './errors.js';
 export type { FieldIssue } from './errors.js';

@@ -47,6 +47,8 @@ export {
   retryDelivery,
 } from './deliveries/deliveries.service.js';
 export type { DeliverySummary, ReplayOptions, ReplayStatus } from './deliveries/deliveries.service.js';
+export { countHeldDeliveries, getDeliveryWithAttempts, getEventTypes } from './deliveries/delivery-detail.js';
+export type { DeliveryAttemptDetail, DeliveryDetail } from './deliveries/delivery-detail.js';
 export { buildEventBody, enqueueDeliveries } from './deliveries/enqueue.js';
 export type { DeliveryToEnqueue } from './deliveries/enqueue.js';
 export { createDeliveryRecorder, writeDeliveryOutcomes } from './deliveries/delivery-recorder.js';
@@ -64,3 +66,13 @@ export { GroupCommitter, isTransientDbError, retryOnConflict } from './recording
 export type { GroupCommitOptions } from './recording/group-commit.js';
 export { EndpointGate } from './gate/endpoint-gate.js';
 export type { Admission, EndpointGateOptions, GateWaitReason } from './gate/endpoint-gate.js';
+export { proposeFormat } from './render/detect.js';
+export type { ProposedFormat } from './render/detect.js';
+export { DISCORD_LIMITS, discordEmbedLength, renderDiscord } from './render/discord.js';
+export type { DiscordEmbed, DiscordMessage, DiscordRenderOptions } from './render/discord.js';
+export { TELEGRAM_TEXT_LIMIT, renderTelegram } from './render/telegram.js';
+export type { TelegramMessage, TelegramRenderOptions } from './render/telegram.js';
+export { SLACK_LIMITS, renderSlack } from './render/slack.js';
+export type { SlackBlock, SlackMessage, SlackRenderOptions } from './render/slack.js';
+export { eventFamily, titleFromType } from './render/event.js';
+export type { EventFamily, RenderableEvent } from './render/event.js';

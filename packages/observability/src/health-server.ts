@@ -1,10 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import { metricsHandler } from './metrics.js';
 import { checkReadiness, type Check } from './readiness.js';
 
 export interface HealthServerOptions {
   checks: Record<string, Check>;
   isDraining: () => boolean;
+  /** Serves `/metrics` from this registry; with a token, behind `Authorization: Bearer`. */
+  metrics?: { registry: Registry; token?: string | undefined };
 }
 
 /**
@@ -13,6 +17,9 @@ export interface HealthServerOptions {
  * the process is not draining.
  */
 export function createHealthServer(options: HealthServerOptions): Server {
+  const serveMetrics = options.metrics
+    ? metricsHandler(options.metrics.registry, options.metrics.token)
+    : undefined;
   return createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -29,6 +36,10 @@ export function createHealthServer(options: HealthServerOptions): Server {
           .writeHead(report.ready ? 200 : 503, { 'content-type': 'application/json' })
           .end(JSON.stringify({ status: report.ready ? 'ok' : 'unavailable', checks: report.checks }));
       });
+      return;
+    }
+    if (path === '/metrics' && serveMetrics) {
+      void serveMetrics(req, res);
       return;
     }
     res

@@ -8,3 +8,6 @@ export type { ProcessResult, RunningProcess } from './process.js';
 export { startReceiver } from './receiver.js';
 export type { ReceivedRequest, Receiver, ReceiverHandler } from './receiver.js';
 export { sleep, waitUntil } from './wait.js';
+export { checkDiscordMessage, startFakeDiscord } from './fake-discord.js';
+export type { FakeDiscord, FakePlatform } from './fake-discord.js';
+export { checkTelegramHtml, startFakeTelegram } from './fake-telegram.js';

@@ -11,6 +11,7 @@ import {
   type Engine,
 } from '@herald/engine';
 import { createLogger } from '@herald/logger';
+import type { HeraldMetrics } from '@herald/observability';
 import { QUEUE_NAMES } from '@herald/queue';
 import { createKeyring } from '@herald/signing';
 import {
@@ -58,6 +59,7 @@ export async function startApiFixture(
     allowPrivateNetworks?: boolean;
     resolveHost?: (host: string) => Promise<string[]>;
     settings?: Partial<AdminSettings>;
+    metrics?: HeraldMetrics;
   } = {},
 ): Promise<ApiFixture> {
   const t = await createTestDatabase();
@@ -84,7 +86,14 @@ export async function startApiFixture(
     name: 'test-admin',
     level: process.env['HERALD_TEST_LOG'] === '1' ? 'debug' : 'silent',
   });
-  const http = createApp({ log, checks: {}, isDraining: () => false, engine, settings });
+  const http = createApp({
+    log,
+    checks: {},
+    isDraining: () => false,
+    engine,
+    settings,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+  });
   const app = await createHeraldApp(t.db, CLI_ACTOR, { name: 'API test app' });
   const other = await createHeraldApp(t.db, CLI_ACTOR, { name: 'Other app' });
   const key = await createApiKey(t.db, CLI_ACTOR, { appId: app.id });

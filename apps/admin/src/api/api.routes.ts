@@ -1,6 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import type { Engine } from '@herald/engine';
 import type { Logger } from '@herald/logger';
+import type { HeraldMetrics } from '@herald/observability';
 import type { AdminSettings } from '../settings.js';
 import { createAuthenticate, requireFullScope } from './auth.js';
 import { deliveriesRoutes } from './deliveries.routes.js';
@@ -15,6 +16,8 @@ export interface ApiDeps {
   engine: Engine;
   settings: AdminSettings;
   log: Logger;
+  /** Counts events the API publishes (idempotent repeats excluded). */
+  metrics?: Pick<HeraldMetrics, 'eventsPublished'>;
 }
 
 // Responses may carry secrets (create, rotate): never cached, never sniffed.

@@ -42,6 +42,7 @@ export function eventsRoutes(deps: ApiDeps, guard: RouteGuard): Router {
     const idempotencyKey = idempotencyKeyOf(req.get(HEADER), event.idempotencyKey);
     const job = buildEventJob({ app: key.appId, type: event.type, data: event.data, idempotencyKey });
     const id = await enqueueEventJob(queue, job);
+    if (id === job.id) deps.metrics?.eventsPublished.inc();
     // A repeat of the key answers with the first event's id (202 all the same).
     if (id !== job.id) res.set('idempotent-replayed', 'true');
     res.status(202).json({ id });
@@ -60,7 +61,10 @@ export function eventsRoutes(deps: ApiDeps, guard: RouteGuard): Router {
       }
       const { events } = parseWith(EventBatchSchema, req.body, 'events');
       const jobs = buildEventJobs(events.map((e) => ({ ...e, app: key.appId })));
-      res.status(202).json({ ids: await enqueueEventJobs(queue, jobs) });
+      const ids = await enqueueEventJobs(queue, jobs);
+      // Items that repeated an earlier idempotency key got the original id: not new events.
+      deps.metrics?.eventsPublished.inc(ids.filter((id, i) => id === jobs[i]?.id).length);
+      res.status(202).json({ ids });
     },
   );
 

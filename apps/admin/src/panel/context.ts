@@ -60,6 +60,16 @@ const FIELD_LABELS: Record<string, string> = {
   userAgent: 'User Agent',
   name: 'Name',
   scope: 'Scope',
+  description: 'Description',
+  events: 'Event types',
+  format: 'Format',
+  headers: 'Custom headers',
+  rateLimitPerSecond: 'Rate limit',
+  graceSeconds: 'Grace period',
+  since: 'Since',
+  until: 'Until',
+  status: 'Status',
+  deliveryId: 'Delivery',
 };
 
 /** One readable sentence from the engine's field issues. */

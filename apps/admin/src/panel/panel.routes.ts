@@ -9,11 +9,13 @@ import { findAdminById } from './admin-state.repository.js';
 import { registerApiKeyRoutes } from './api-keys.routes.js';
 import { registerAppRoutes } from './apps.routes.js';
 import { registerAuthRoutes } from './auth.routes.js';
+import { registerDeliveryRoutes } from './deliveries.routes.js';
 import type { PanelContext } from './context.js';
 import { requireCsrfToken } from './csrf.js';
 import { LoginRateLimit } from './login-rate-limit.js';
 import { ABSOLUTE_TIMEOUT_MS, IDLE_TIMEOUT_MS, createSessionMiddleware } from './session.js';
 import { PostgresSessionStore } from './session-store.js';
+import { registerWebhookDetailRoutes } from './webhook-detail.routes.js';
 import { registerWebhookRoutes } from './webhooks.routes.js';
 
 export interface PanelDeps {
@@ -133,6 +135,8 @@ export function createPanelRouter(deps: PanelDeps): Router {
 
   registerAppRoutes(router, ctx);
   registerWebhookRoutes(router, ctx);
+  registerWebhookDetailRoutes(router, ctx);
+  registerDeliveryRoutes(router, ctx);
   registerApiKeyRoutes(router, ctx);
 
   router.use(renderError(404));

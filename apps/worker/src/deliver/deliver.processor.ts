@@ -1,5 +1,5 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import { HERALD_VERSION } from '@herald/core';
+import { HERALD_VERSION, idTimeMs } from '@herald/core';
 import type { DeliveryStatus } from '@herald/db';
 import type {
   DeliveryOutcome,
@@ -10,10 +10,12 @@ import type {
 } from '@herald/engine';
 import { isReservedHeader } from '@herald/engine';
 import type { Logger } from '@herald/logger';
+import type { HeraldMetrics } from '@herald/observability';
 import { DELIVERY_PRIORITY, parseDeliveryJobData, type DeliveryJobData } from '@herald/queue';
 import { buildSignatureHeader } from '@herald/signing';
 import type { Send } from './http-sender.js';
-import { decide, type RetryPolicyOptions } from './retry-policy.js';
+import { buildPlatformRequest } from './platform-request.js';
+import { decide, platformError, type RetryPolicyOptions } from './retry-policy.js';
 
 export const DEFAULT_USER_AGENT = `Herald-Webhooks/${HERALD_VERSION}`;
 
@@ -42,6 +44,8 @@ export interface DeliverDeps {
   log: Logger;
   /** Tells every process that webhooks of these apps changed (auto-disable). */
   notifyChanged: (appId: string) => Promise<void>;
+  /** Counts attempts, outcomes, dead letters and publish→delivery latency. */
+  metrics?: Pick<HeraldMetrics, 'recordAttempt'> | undefined;
   now?: () => number;
   random?: () => number;
 }
@@ -113,9 +117,17 @@ export function createDeliverProcessor(deps: DeliverDeps) {
     const attempt = data.attemptOffset + job.attemptsMade + 1;
     const position = data.scheduleOffset + job.attemptsMade;
     const startedMs = now();
-    const headers = buildHeaders(target, data, attempt, Math.floor(startedMs / 1000));
-    const result = await deps.send(target.url, headers, data.body);
-    const decision = decide(result, position, { ...deps.policy, random });
+    // Discord, Telegram and Slack get a rendering of the event, unsigned (platform-request.ts).
+    const request =
+      target.format === 'standard'
+        ? {
+            url: target.url,
+            headers: buildHeaders(target, data, attempt, Math.floor(startedMs / 1000)),
+            body: data.body,
+          }
+        : buildPlatformRequest(target, data, attempt, DEFAULT_USER_AGENT);
+    const result = await deps.send(request.url, request.headers, request.body);
+    const decision = decide({ ...result, format: target.format }, position, { ...deps.policy, random });
 
     if (decision.kind === 'succeeded') {
       await deps.gate.recordSuccess(target.id, admission.failures);
@@ -139,7 +151,7 @@ export function createDeliverProcessor(deps: DeliverDeps) {
         statusCode: result.statusCode,
         durationMs: result.durationMs,
         responseSnippet: result.responseSnippet,
-        error: result.error,
+        error: result.error ?? platformError(target.format, result.statusCode, result.responseSnippet),
         startedAt: result.startedAt,
       },
       webhookHealth:
@@ -151,6 +163,14 @@ export function createDeliverProcessor(deps: DeliverDeps) {
               ? 'failure'
               : undefined,
       ...(decision.kind === 'disable' ? { disableWebhook: decision.reason } : {}),
+    });
+    deps.metrics?.recordAttempt({
+      outcome: result.outcome,
+      statusCode: result.statusCode,
+      durationMs: result.durationMs,
+      dead: status === 'dead',
+      // The event id's own timestamp (made with the event's): no body parsing. Replays are left out.
+      publishedAtMs: status === 'succeeded' && data.attemptOffset === 0 ? idTimeMs(data.eventId) : undefined,
     });
     if (effects.disabled.some((d) => d.webhookId === target.id)) {
       deps.log.warn({ webhookId: target.id, appId: target.appId }, 'webhook disabled');

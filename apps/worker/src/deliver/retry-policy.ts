@@ -1,4 +1,4 @@
-import type { AttemptOutcome } from '@herald/db';
+import type { AttemptOutcome, WebhookFormat } from '@herald/db';
 
 /** What one HTTP attempt came to. */
 export interface AttemptResult {
@@ -6,6 +6,10 @@ export interface AttemptResult {
   statusCode: number | null;
   /** From a Retry-After header on 429/503, in ms. */
   retryAfterMs: number | null;
+  /** The webhook's format: Discord and Telegram answers are read for what they mean. */
+  format?: WebhookFormat;
+  /** The stored start of the response body (a platform's JSON error). */
+  responseSnippet?: string | null;
 }
 
 export type Decision =
@@ -41,6 +45,15 @@ export function isSuccess(statusCode: number | null): boolean {
 export function decide(result: AttemptResult, position: number, options: RetryPolicyOptions): Decision {
   if (result.outcome === 'success' && isSuccess(result.statusCode)) return { kind: 'succeeded' };
   if (result.statusCode === 410) return { kind: 'disable', reason: 'endpoint answered 410 Gone' };
+  if (result.format === 'discord' && (result.statusCode === 404 || result.statusCode === 401)) {
+    return {
+      kind: 'disable',
+      reason:
+        result.statusCode === 404
+          ? 'Discord says the webhook no longer exists (404)'
+          : 'Discord refused the webhook token (401)',
+    };
+  }
 
   const isRateLimited = result.statusCode === 429;
   const honoursRetryAfter = isRateLimited || result.statusCode === 503;
@@ -59,8 +72,11 @@ export function decide(result: AttemptResult, position: number, options: RetryPo
   let delayMs = Math.round(scheduled * (1 - jitter + 2 * jitter * random()));
   const maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
   let pauseWebhookMs: number | null = null;
-  if (honoursRetryAfter && result.retryAfterMs !== null) {
-    const retryAfterMs = Math.min(Math.max(result.retryAfterMs, 0), maxRetryAfterMs);
+  // Discord and Telegram put the precise wait (seconds, maybe fractional) in the JSON body.
+  const bodyRetryAfterMs = isRateLimited ? platformRetryAfterMs(result.format, result.responseSnippet) : null;
+  const askedRetryAfterMs = bodyRetryAfterMs ?? result.retryAfterMs;
+  if (honoursRetryAfter && askedRetryAfterMs !== null) {
+    const retryAfterMs = Math.min(Math.max(askedRetryAfterMs, 0), maxRetryAfterMs);
     delayMs = Math.max(delayMs, retryAfterMs);
     if (isRateLimited) pauseWebhookMs = retryAfterMs;
   } else if (isRateLimited) {
@@ -79,4 +95,63 @@ export function parseRetryAfter(value: string | string[] | undefined, nowMs: num
   const date = Date.parse(text);
   if (Number.isNaN(date)) return null;
   return Math.max(0, date - nowMs);
+}
+
+function parseJsonObject(snippet: string | null | undefined): Record<string, unknown> | null {
+  if (!snippet) return null;
+  try {
+    const value: unknown = JSON.parse(snippet);
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * `retry_after` (seconds, may be fractional) from a Discord 429 body
+ * (`{"retry_after": 1.5}`) or a Telegram one (`{"parameters": {"retry_after": 5}}`),
+ * in ms; null for other formats or when absent.
+ */
+export function platformRetryAfterMs(
+  format: WebhookFormat | undefined,
+  snippet: string | null | undefined,
+): number | null {
+  if (format !== 'discord' && format !== 'telegram') return null;
+  const body = parseJsonObject(snippet);
+  if (!body) return null;
+  const parameters = body['parameters'];
+  const raw =
+    body['retry_after'] ??
+    (parameters !== null && typeof parameters === 'object'
+      ? (parameters as Record<string, unknown>)['retry_after']
+      : undefined);
+  const seconds = typeof raw === 'string' ? Number(raw) : raw;
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) return null;
+  return Math.ceil(seconds * 1000);
+}
+
+/**
+ * What the platform said went wrong, to record as the attempt's error:
+ * Telegram's `{"ok": false, "description": …}`, Discord's `{"message", "code"}`.
+ */
+export function platformError(
+  format: WebhookFormat | undefined,
+  statusCode: number | null,
+  snippet: string | null | undefined,
+): string | null {
+  if (format !== 'discord' && format !== 'telegram') return null;
+  if (isSuccess(statusCode) && format === 'discord') return null;
+  const body = parseJsonObject(snippet);
+  if (!body) return null;
+  if (format === 'telegram') {
+    if (body['ok'] !== false) return null;
+    const description = body['description'];
+    return `Telegram: ${typeof description === 'string' ? description.slice(0, 400) : 'ok: false'}`;
+  }
+  const message = body['message'];
+  if (typeof message !== 'string') return null;
+  const code = body['code'];
+  return `Discord: ${message.slice(0, 400)}${typeof code === 'number' ? ` (code ${code})` : ''}`;
 }

@@ -158,7 +158,7 @@ export function createDeliveryRecorder(
   db: Db,
   options: { disableAfterMs: number } & Pick<
     GroupCommitOptions<DeliveryOutcome, WebhookEffects>,
-    'onRetry' | 'maxBatch'
+    'onRetry' | 'onBatch' | 'maxBatch'
   >,
 ): DeliveryRecorder {
   return new GroupCommitter<DeliveryOutcome, WebhookEffects>({

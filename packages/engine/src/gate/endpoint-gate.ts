@@ -74,6 +74,8 @@ export interface EndpointGateOptions {
   /** How long one half-open probe may take before another is allowed. */
   probeTimeoutMs: number;
   now?: () => number;
+  /** Called each time a failure opens (or, after a failed probe, re-opens) a circuit. */
+  onCircuitOpen?: () => void;
 }
 
 interface GateCommands {
@@ -137,12 +139,15 @@ export class EndpointGate {
 
   /** Returns the consecutive failure count. Never call it for a 429. */
   async recordFailure(webhookId: string): Promise<number> {
-    return this.#redis.heraldGateFailure(
+    const failures = await this.#redis.heraldGateFailure(
       this.key(webhookId),
       this.#now(),
       this.#options.breakerFailures,
       this.#options.breakerOpenMs,
     );
+    const threshold = this.#options.breakerFailures;
+    if (threshold > 0 && failures >= threshold) this.#options.onCircuitOpen?.();
+    return failures;
   }
 
   /** Holds every delivery to this webhook until `untilMs` (Retry-After on 429). */

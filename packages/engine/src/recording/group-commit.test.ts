@@ -78,4 +78,20 @@ describe('GroupCommitter', () => {
     await Promise.all(Array.from({ length: 10 }, (_, i) => gc.submit(i)));
     expect(sizes).toEqual([4, 4, 2]);
   });
+
+  test('when a batch commits, onBatch gets its size, how long its oldest item waited, and the results', async () => {
+    const seen: { size: number; waitMs: number; results: readonly number[] }[] = [];
+    const gc = new GroupCommitter<number, number>({
+      write: async (items) => {
+        await new Promise((r) => setTimeout(r, 20));
+        return items.map((i) => i * 2);
+      },
+      onBatch: (size, waitMs, results) => seen.push({ size, waitMs, results }),
+    });
+    await Promise.all([1, 2].map((i) => gc.submit(i)));
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.size).toBe(2);
+    expect(seen[0]!.results).toEqual([2, 4]);
+    expect(seen[0]!.waitMs).toBeGreaterThanOrEqual(15);
+  });
 });

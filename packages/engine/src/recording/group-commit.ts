@@ -5,11 +5,15 @@ export interface GroupCommitOptions<T, R> {
   /** Errors worth waiting out (connection lost, server restarting); others fail the items. */
   isTransient?: (error: unknown) => boolean;
   onRetry?: (error: unknown, delayMs: number, batchSize: number) => void;
+  /** After each committed batch: its size, how long its oldest item waited (ms), and the results. */
+  onBatch?: (size: number, oldestWaitMs: number, results: readonly R[]) => void;
   sleep?: (ms: number) => Promise<void>;
 }
 
 interface Pending<T, R> {
   item: T;
+  /** performance.now() at submit; 0 when nobody listens (onBatch unset). */
+  at: number;
   resolve(result: R): void;
   reject(error: unknown): void;
 }
@@ -40,8 +44,8 @@ export function isTransientDbError(error: unknown): boolean {
  * splits the batch to find and fail only the bad item.
  */
 export class GroupCommitter<T, R> {
-  readonly #options: Required<Omit<GroupCommitOptions<T, R>, 'onRetry'>> &
-    Pick<GroupCommitOptions<T, R>, 'onRetry'>;
+  readonly #options: Required<Omit<GroupCommitOptions<T, R>, 'onRetry' | 'onBatch'>> &
+    Pick<GroupCommitOptions<T, R>, 'onRetry' | 'onBatch'>;
   #queue: Pending<T, R>[] = [];
   #running: Promise<void> | undefined;
   #batches = 0;
@@ -58,7 +62,7 @@ export class GroupCommitter<T, R> {
 
   submit(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      this.#queue.push({ item, resolve, reject });
+      this.#queue.push({ item, at: this.#options.onBatch ? performance.now() : 0, resolve, reject });
       this.#running ??= this.#drain().finally(() => {
         this.#running = undefined;
       });
@@ -90,6 +94,7 @@ export class GroupCommitter<T, R> {
         const results = await this.#options.write(batch.map((p) => p.item));
         this.#batches++;
         this.#items += batch.length;
+        this.#options.onBatch?.(batch.length, performance.now() - batch[0]!.at, results);
         batch.forEach((p, i) => p.resolve(results[i]!));
         return;
       } catch (error) {

@@ -1,0 +1,122 @@
+import type { FakePlatform } from './fake-discord.js';
+import { startReceiver } from './receiver.js';
+
+const TELEGRAM_TAGS = new Set([
+  'b',
+  'strong',
+  'i',
+  'em',
+  'u',
+  'ins',
+  's',
+  'strike',
+  'del',
+  'span',
+  'tg-spoiler',
+  'a',
+  'tg-emoji',
+  'code',
+  'pre',
+  'blockquote',
+]);
+
+/**
+ * Telegram's HTML parse mode rules: only its tags, properly nested; `<`,
+ * `>` and `&` only as markup or as `&lt;` `&gt;` `&amp;` `&quot;` or numeric
+ * entities. Returns the parse error, or null.
+ */
+export function checkTelegramHtml(text: string): string | null {
+  const stack: string[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '<') {
+      const m = /^<(\/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+="[^"<>]*")*)\s*>/.exec(text.slice(i));
+      if (!m) return `can't parse entities: unexpected "<" at byte offset ${i}`;
+      const [all, closing, rawName] = m;
+      const name = (rawName ?? '').toLowerCase();
+      if (!TELEGRAM_TAGS.has(name))
+        return `can't parse entities: unsupported start tag "${name}" at byte offset ${i}`;
+      if (closing) {
+        if (stack.pop() !== name) return `can't parse entities: unmatched end tag at byte offset ${i}`;
+      } else stack.push(name);
+      i += all.length - 1;
+    } else if (ch === '>') {
+      return `can't parse entities: unexpected ">" at byte offset ${i}`;
+    } else if (ch === '&') {
+      if (!/^&(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);/.test(text.slice(i, i + 12)))
+        return `can't parse entities: unsupported entity at byte offset ${i}`;
+    }
+  }
+  if (stack.length > 0)
+    return `can't parse entities: can't find end tag corresponding to start tag "${stack.pop()}"`;
+  return null;
+}
+
+/** A local Telegram Bot API `sendMessage` (`/bot<token>/sendMessage`) enforcing its rules. */
+export async function startFakeTelegram(): Promise<FakePlatform> {
+  const accepted: unknown[] = [];
+  const rejected: { status: number; body: unknown }[] = [];
+  let limited = 0;
+  let retryAfter = 1;
+  let nextId = 1;
+  const receiver = await startReceiver((req, res) => {
+    const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      if (status >= 300) rejected.push({ status, body });
+      res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+    };
+    const fail = (status: number, description: string, extra: Record<string, unknown> = {}) =>
+      answer(status, { ok: false, error_code: status, description, ...extra });
+    const path = new URL(req.path, 'http://x');
+    if (!/^\/bot[^/]+\/sendMessage$/.test(path.pathname)) return fail(404, 'Not Found');
+    if (limited > 0) {
+      limited -= 1;
+      return answer(
+        429,
+        {
+          ok: false,
+          error_code: 429,
+          description: `Too Many Requests: retry after ${retryAfter}`,
+          parameters: { retry_after: retryAfter },
+        },
+        { 'retry-after': String(Math.ceil(retryAfter)) },
+      );
+    }
+    let body: Record<string, unknown>;
+    try {
+      const parsed: unknown = JSON.parse(req.body);
+      if (parsed === null || typeof parsed !== 'object') throw new Error('not an object');
+      body = parsed as Record<string, unknown>;
+    } catch {
+      return fail(400, 'Bad Request: message text is empty');
+    }
+    const rawChatId = body['chat_id'] ?? path.searchParams.get('chat_id');
+    const chatId = typeof rawChatId === 'string' || typeof rawChatId === 'number' ? String(rawChatId) : '';
+    if (chatId === '') return fail(400, 'Bad Request: chat_id is empty');
+    const text = body['text'];
+    if (typeof text !== 'string' || text.trim() === '')
+      return fail(400, 'Bad Request: message text is empty');
+    if (text.length > 4_096) return fail(400, 'Bad Request: message is too long');
+    if (body['parse_mode'] !== undefined && body['parse_mode'] !== 'HTML')
+      return fail(400, 'Bad Request: unsupported parse_mode in this fake');
+    if (body['parse_mode'] === 'HTML') {
+      const problem = checkTelegramHtml(text);
+      if (problem) return fail(400, `Bad Request: ${problem}`);
+    }
+    accepted.push(body);
+    return answer(200, {
+      ok: true,
+      result: { message_id: nextId++, chat: { id: chatId }, date: Math.floor(Date.now() / 1000), text },
+    });
+  });
+  return {
+    url: `${receiver.url}/bot123456:FAKE-token/sendMessage`,
+    receiver,
+    accepted,
+    rejected,
+    rateLimitNext(count, seconds) {
+      limited = count;
+      retryAfter = seconds;
+    },
+    close: () => receiver.close(),
+  };
+}
