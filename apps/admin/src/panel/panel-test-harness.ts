@@ -1,6 +1,7 @@
 // Shared by the panel's integration and browser tests (not a test itself).
 import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
+import request from 'supertest';
 import { CLI_ACTOR, createAdminUser, createEngine, type AdminUser, type Engine } from '@herald/engine';
 import { createLogger } from '@herald/logger';
 import { createKeyring } from '@herald/signing';
@@ -69,4 +70,34 @@ export function csrfFrom(html: string): string {
   const match = /name="_csrf" value="([^"]+)"/.exec(html);
   if (!match?.[1]) throw new Error('no CSRF token on the page');
   return match[1];
+}
+
+export type Agent = ReturnType<typeof request.agent>;
+
+/** Between tests: no apps (cascades to webhooks and keys), no sessions, no login throttling. */
+export async function resetPanel(h: PanelHarness): Promise<void> {
+  await h.t.db.deleteFrom('apps').execute();
+  await h.t.db.deleteFrom('admin_sessions').execute();
+  await h.redis.del(...(await h.redis.keys(`${h.engine.queuePrefix}:login:*`)), 'unused');
+}
+
+/** Signs `agent` in through the login form (CSRF token included). */
+export async function signInAgent(
+  h: PanelHarness,
+  agent: Agent = request.agent(h.app),
+  password = ADMIN_PASSWORD,
+): Promise<Agent> {
+  const page = await agent.get('/login').expect(200);
+  await agent
+    .post('/login')
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), email: ADMIN_EMAIL, password })
+    .expect(303)
+    .expect('location', '/');
+  return agent;
+}
+
+/** The CSRF token of a signed-in agent (read from a panel page). */
+export async function tokenOf(agent: Agent): Promise<string> {
+  return csrfFrom((await agent.get('/apps').expect(200)).text);
 }

@@ -1,71 +1,34 @@
-import { mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { CLI_ACTOR, createApp as createHeraldApp, createWebhook, listWebhooks } from '@herald/engine';
-import { listen } from '@herald/observability';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, startPanelHarness, type PanelHarness } from './panel-test-harness.js';
+import { DESKTOP, MOBILE, startBrowserHarness, type BrowserHarness } from './panel-browser-harness.js';
+import type { PanelHarness } from './panel-test-harness.js';
 
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const DESKTOP = { width: 1280, height: 800 };
-const MOBILE = { width: 390, height: 844 };
-
+let b: BrowserHarness;
 let h: PanelHarness;
-let server: Server;
 let baseUrl: string;
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
-/** Console errors (CSP violations land here) and dialogs nobody expected. */
-let problems: string[];
 
 beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  h = await startPanelHarness();
-  server = createServer(h.app);
-  const port = await listen(server, 0, '127.0.0.1');
-  baseUrl = `http://127.0.0.1:${port}`;
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  b = await startBrowserHarness();
+  h = b.h;
+  baseUrl = b.baseUrl;
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await new Promise((resolve) => server?.close(resolve));
-  await h?.close();
+  await b?.close();
 });
 
 beforeEach(async () => {
-  await h.t.db.deleteFrom('apps').execute();
-  problems = [];
+  await b.reset();
 });
 
 afterEach(async () => {
-  await context?.close();
-  expect(problems).toEqual([]);
+  await b.closeContext();
+  expect(b.problems).toEqual([]);
 });
 
-async function open(viewport: { width: number; height: number }): Promise<Page> {
-  context = await browser.newContext({
-    viewport,
-    ...(viewport === MOBILE ? { isMobile: true, hasTouch: true } : {}),
-  });
-  page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  return page;
-}
+const open = (viewport: { width: number; height: number }): Promise<Page> => b.open(viewport);
+const signIn = (p: Page): Promise<void> => b.signIn(p);
+const shot = (p: Page, name: string): Promise<void> => b.shot(p, name);
 
 /** Accepts (or dismisses) the next confirmation and returns its text. */
 function nextDialog(p: Page, accept: boolean): Promise<string> {
@@ -75,23 +38,6 @@ function nextDialog(p: Page, accept: boolean): Promise<string> {
       void (accept ? dialog.accept() : dialog.dismiss()).then(() => resolve(text));
     });
   });
-}
-
-async function signIn(p: Page): Promise<void> {
-  await p.goto(`${baseUrl}/login`);
-  await p.fill('input[type=email][name=email]', ADMIN_EMAIL);
-  await p.fill('input[type=password][name=password]', ADMIN_PASSWORD);
-  const [response] = await Promise.all([
-    p.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/login'),
-    p.click('button[type=submit]'),
-  ]);
-  if (response.status() !== 303)
-    throw new Error(`login answered ${response.status()}: ${await response.text()}`);
-  await p.waitForURL((url) => !url.pathname.startsWith('/login'));
-}
-
-async function shot(p: Page, name: string): Promise<void> {
-  await p.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
 }
 
 describe('admin panel in Chromium', () => {
@@ -274,7 +220,7 @@ describe('admin panel in Chromium', () => {
     await p.goto(`${baseUrl}/nothing-here`);
     expect(await p.getByText('Page not found').isVisible()).toBe(true);
     // A 404 is logged to the console by Chromium as a failed resource load; that one is expected.
-    problems = problems.filter((m) => !m.includes('404'));
+    b.problems.splice(0, b.problems.length, ...b.problems.filter((m) => !m.includes('404')));
     await shot(p, '15-not-found');
   });
 });

@@ -12,11 +12,13 @@ import {
   ADMIN_EMAIL,
   ADMIN_PASSWORD,
   csrfFrom,
+  resetPanel,
+  signInAgent,
   startPanelHarness,
+  tokenOf,
+  type Agent,
   type PanelHarness,
 } from './panel-test-harness.js';
-
-type Agent = ReturnType<typeof request.agent>;
 
 let h: PanelHarness;
 
@@ -27,27 +29,10 @@ afterAll(async () => {
   await h.close();
 });
 beforeEach(async () => {
-  // Each test starts with no apps (cascades to webhooks and keys) and no login throttling.
-  await h.t.db.deleteFrom('apps').execute();
-  await h.t.db.deleteFrom('admin_sessions').execute();
-  await h.redis.del(...(await h.redis.keys(`${h.engine.queuePrefix}:login:*`)), 'unused');
+  await resetPanel(h);
 });
 
-async function login(agent: Agent = request.agent(h.app), password = ADMIN_PASSWORD): Promise<Agent> {
-  const page = await agent.get('/login').expect(200);
-  await agent
-    .post('/login')
-    .type('form')
-    .send({ _csrf: csrfFrom(page.text), email: ADMIN_EMAIL, password })
-    .expect(303)
-    .expect('location', '/');
-  return agent;
-}
-
-/** The CSRF token of a signed-in agent (read from a panel page). */
-async function tokenOf(agent: Agent): Promise<string> {
-  return csrfFrom((await agent.get('/apps').expect(200)).text);
-}
+const login = (agent?: Agent, password?: string): Promise<Agent> => signInAgent(h, agent, password);
 
 async function makeApp(name = 'Shop'): Promise<string> {
   return (await createHeraldApp(h.t.db, CLI_ACTOR, { name })).id;

@@ -1,85 +1,35 @@
-import { mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { CLI_ACTOR, createApp as createHeraldApp, createWebhook } from '@herald/engine';
-import { listen } from '@herald/observability';
 import { seedDelivery } from './delivery-fixtures.js';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, startPanelHarness, type PanelHarness } from './panel-test-harness.js';
+import { DESKTOP, MOBILE, startBrowserHarness, type BrowserHarness } from './panel-browser-harness.js';
+import { ADMIN_PASSWORD, type PanelHarness } from './panel-test-harness.js';
 
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const DESKTOP = { width: 1280, height: 800 };
-const MOBILE = { width: 390, height: 844 };
-
+let b: BrowserHarness;
 let h: PanelHarness;
-let server: Server;
 let baseUrl: string;
-let browser: Browser;
-let context: BrowserContext;
-/** Console errors (CSP violations land here) and page errors. */
-let problems: string[];
 
 beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  h = await startPanelHarness();
-  server = createServer(h.app);
-  const port = await listen(server, 0, '127.0.0.1');
-  baseUrl = `http://127.0.0.1:${port}`;
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  b = await startBrowserHarness();
+  h = b.h;
+  baseUrl = b.baseUrl;
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await new Promise((resolve) => server?.close(resolve));
-  await h?.close();
+  await b?.close();
 });
 
 beforeEach(async () => {
-  await h.t.db.deleteFrom('apps').execute();
-  problems = [];
+  await b.reset();
 });
 
 afterEach(async () => {
-  await context?.close();
-  expect(problems).toEqual([]);
+  await b.closeContext();
+  expect(b.problems).toEqual([]);
 });
 
-async function open(viewport: { width: number; height: number }): Promise<Page> {
-  context = await browser.newContext({
-    viewport,
-    ...(viewport === MOBILE ? { isMobile: true, hasTouch: true } : {}),
-  });
-  const page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  return page;
-}
-
-async function signIn(p: Page): Promise<void> {
-  await p.goto(`${baseUrl}/login`);
-  await p.fill('input[type=email][name=email]', ADMIN_EMAIL);
-  await p.fill('input[type=password][name=password]', ADMIN_PASSWORD);
-  await Promise.all([
-    p.waitForURL((url) => !url.pathname.startsWith('/login')),
-    p.click('button[type=submit]'),
-  ]);
-}
-
-async function shot(p: Page, name: string): Promise<void> {
-  await p.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
-}
+const open = (viewport: { width: number; height: number }): Promise<Page> => b.open(viewport);
+const signIn = (p: Page): Promise<void> => b.signIn(p);
+const shot = (p: Page, name: string): Promise<void> => b.shot(p, name);
 
 async function seed(): Promise<{ appId: string; webhookId: string; deliveryId: string }> {
   const appId = (await createHeraldApp(h.t.db, CLI_ACTOR, { name: 'AuthVaultix' })).id;
@@ -179,7 +129,7 @@ describe('webhook detail and deliveries in Chromium', () => {
     expect(await p.locator('#reveal-value').textContent()).toMatch(/^whsec_/);
     await p.locator('.toast').waitFor({ state: 'visible' });
     await shot(p, '25-secret-revealed');
-    await context.close();
+    await b.closeContext();
 
     const m = await open(MOBILE);
     await signIn(m);

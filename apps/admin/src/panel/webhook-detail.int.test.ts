@@ -1,16 +1,16 @@
-import request from 'supertest';
 import { CLI_ACTOR, createApp as createHeraldApp, createWebhook, getWebhook } from '@herald/engine';
 import { seedDelivery } from './delivery-fixtures.js';
 import {
   ADMIN_EMAIL,
   ADMIN_PASSWORD,
-  csrfFrom,
+  resetPanel,
+  signInAgent,
   startPanelHarness,
+  tokenOf,
+  type Agent,
   type PanelHarness,
 } from './panel-test-harness.js';
 import { parseHeaderLines } from './webhook-detail.routes.js';
-
-type Agent = ReturnType<typeof request.agent>;
 
 let h: PanelHarness;
 
@@ -21,24 +21,10 @@ afterAll(async () => {
   await h.close();
 });
 beforeEach(async () => {
-  await h.t.db.deleteFrom('apps').execute();
-  await h.t.db.deleteFrom('admin_sessions').execute();
+  await resetPanel(h);
 });
 
-async function login(): Promise<Agent> {
-  const agent = request.agent(h.app);
-  const page = await agent.get('/login').expect(200);
-  await agent
-    .post('/login')
-    .type('form')
-    .send({ _csrf: csrfFrom(page.text), email: ADMIN_EMAIL, password: ADMIN_PASSWORD })
-    .expect(303);
-  return agent;
-}
-
-async function tokenOf(agent: Agent): Promise<string> {
-  return csrfFrom((await agent.get('/apps').expect(200)).text);
-}
+const login = (): Promise<Agent> => signInAgent(h);
 
 async function setup(): Promise<{ appId: string; webhookId: string; secret: string }> {
   const appId = (await createHeraldApp(h.t.db, CLI_ACTOR, { name: 'Shop' })).id;
