@@ -130,6 +130,22 @@ describe('delivery engine', () => {
     expect((await attemptsOf(h, row!.id)).map((a) => a.status_code)).toEqual([429, 204]);
   });
 
+  test('when the endpoint keeps answering 429, those answers do not use up the retry schedule', async () => {
+    let calls = 0;
+    const r = await receiver((_req, res) => {
+      calls++;
+      if (calls <= 5) res.writeHead(429, { 'retry-after': '0' }).end();
+      else res.writeHead(200).end();
+    });
+    const { id: webhookId } = await h.addWebhook({ url: r.url });
+    await h.client.publish({ app: h.appId, type: 'auth.login.failed', data: {} });
+    // The schedule allows 4 attempts; five 429s and a 200 still end in success.
+    const [row] = await waitForStatus(h, webhookId, 'succeeded');
+    expect(r.requests.map((q) => q.headers['herald-attempt'])).toEqual(['1', '2', '3', '4', '5', '6']);
+    expect((await attemptsOf(h, row!.id)).map((a) => a.status_code)).toEqual([429, 429, 429, 429, 429, 200]);
+    expect(row!.attempts).toBe(6);
+  });
+
   test('when the endpoint hangs past the timeout, the attempt is recorded as a timeout and retried', async () => {
     let calls = 0;
     const r = await receiver((_req, res) => {

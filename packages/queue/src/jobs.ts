@@ -28,6 +28,8 @@ export interface DeliveryJobData {
   attemptOffset: number;
   /** Position in the retry schedule this job starts at (0 = a fresh schedule). */
   scheduleOffset: number;
+  /** 429 answers so far: they count as attempts but do not advance the schedule. */
+  rateLimitedAttempts?: number;
 }
 
 /** Event idempotency keys hold for at least this long (DESIGN §3). */
@@ -124,7 +126,8 @@ export function parseDeliveryJobData(raw: unknown): DeliveryJobData {
     !isString(d.appId) ||
     typeof d.body !== 'string' ||
     !isCount(d.attemptOffset) ||
-    !isCount(d.scheduleOffset)
+    !isCount(d.scheduleOffset) ||
+    (d.rateLimitedAttempts !== undefined && !isCount(d.rateLimitedAttempts))
   ) {
     fail('delivery job');
   }

@@ -17,6 +17,9 @@ import type { Send } from './http-sender.js';
 import { buildPlatformRequest } from './platform-request.js';
 import { decide, platformError, type RetryPolicyOptions } from './retry-policy.js';
 
+/** 429s that do not advance the retry schedule, per delivery job. */
+export const MAX_FREE_RATE_LIMITED_ATTEMPTS = 20;
+
 export const DEFAULT_USER_AGENT = `Herald-Webhooks/${HERALD_VERSION}`;
 
 /** Thrown to let BullMQ schedule the retry; backoffStrategy reads `delayMs`. */
@@ -114,7 +117,8 @@ export function createDeliverProcessor(deps: DeliverDeps) {
       throw new DelayedError();
     }
 
-    const attempt = data.attemptOffset + job.attemptsMade + 1;
+    const rateLimited = data.rateLimitedAttempts ?? 0;
+    const attempt = data.attemptOffset + job.attemptsMade + rateLimited + 1;
     const position = data.scheduleOffset + job.attemptsMade;
     const startedMs = now();
     // Discord, Telegram and Slack get a rendering of the event, unsigned (platform-request.ts).
@@ -195,6 +199,13 @@ export function createDeliverProcessor(deps: DeliverDeps) {
         if (job.priority !== DELIVERY_PRIORITY.retry)
           await job.changePriority({ priority: DELIVERY_PRIORITY.retry });
         deps.log.info({ ...logFields, retryInMs: decision.delayMs }, 'delivery failed; retry scheduled');
+        if (result.statusCode === 429 && rateLimited < MAX_FREE_RATE_LIMITED_ATTEMPTS) {
+          // The receiver asked us to slow down; that is no failure of the endpoint,
+          // so the schedule does not advance (bounded, so a 429-forever endpoint still ends dead).
+          await job.updateData({ ...data, rateLimitedAttempts: rateLimited + 1 });
+          await job.moveToDelayed(now() + decision.delayMs, token);
+          throw new DelayedError();
+        }
         throw new RetryLaterError(decision.delayMs, result.error ?? `endpoint answered ${result.statusCode}`);
       case 'dead':
       case 'disable':
