@@ -390,6 +390,32 @@ describe('delivery engine', () => {
     expect(r.requests).toHaveLength(1);
   });
 
+  test('when the maintenance queue runs a prune job, events past retention go and recent ones stay', async () => {
+    const r = await receiver();
+    const { id: webhookId } = await h.addWebhook({ url: r.url });
+    const { id: recentId } = await h.client.publish({ app: h.appId, type: 'user.register', data: {} });
+    await waitForStatus(h, webhookId, 'succeeded');
+    await h.t.db
+      .insertInto('events')
+      .values({
+        id: 'msg_old',
+        app_id: h.appId,
+        type: 'user.register',
+        payload: '{}',
+        created_at: new Date(Date.now() - 40 * 86_400_000),
+      })
+      .execute();
+    await h.engine.queues.maintenance.add('prune', {});
+    await waitUntil(
+      async () =>
+        !(await h.t.db.selectFrom('events').select('id').where('id', '=', 'msg_old').executeTakeFirst()),
+      { what: 'the old event to be pruned' },
+    );
+    expect(
+      await h.t.db.selectFrom('events').select('id').where('id', '=', recentId).executeTakeFirst(),
+    ).toEqual({ id: recentId });
+  });
+
   test('when deliveries are listed, filters and totals reflect the rows', async () => {
     const r = await receiver();
     const { id: webhookId } = await h.addWebhook({ url: r.url });

@@ -34,6 +34,8 @@ runMain(async () => {
     breakerFailures: config.breakerFailures,
     breakerOpenMs: config.breakerOpenSeconds * 1000,
     disableAfterMs: config.disableAfterMs,
+    retentionMs: config.retentionMs,
+    payloadRetentionMs: config.payloadRetentionMs,
     metrics,
   });
   // Signals are handled from here on, even while start() is still under way.

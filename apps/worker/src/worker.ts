@@ -7,6 +7,7 @@ import {
   createDeliveryRecorder,
   createEngine,
   notifyWebhooksChanged,
+  pruneOldData,
   reconcileDeliveries,
   writeFanout,
   type Engine,
@@ -39,6 +40,9 @@ export interface WorkerDeps {
   disableAfterMs: number;
   /** How often the reconciler looks for deliveries whose job was lost. */
   reconcileEveryMs?: number;
+  /** Retention (HERALD_RETENTION / HERALD_PAYLOAD_RETENTION); pruning runs hourly in bounded batches. */
+  retentionMs?: number;
+  payloadRetentionMs?: number;
   /** A delivery counts as lost once this overdue with no job. */
   reconcileOverdueMs?: number;
   /** How long SIGTERM waits for in-flight jobs before handing them back. */
@@ -166,6 +170,16 @@ export function createWorker(deps: WorkerDeps): HeraldWorker {
         if (result.requeued > 0) log.warn(result, 'reconciler re-queued lost deliveries');
         return result;
       }
+      if (job.name === 'prune') {
+        const now = Date.now();
+        const retentionMs = deps.retentionMs ?? 30 * 86_400_000;
+        const result = await pruneOldData(deps.db, {
+          olderThan: new Date(now - retentionMs),
+          payloadOlderThan: new Date(now - (deps.payloadRetentionMs ?? retentionMs)),
+        });
+        if (result.eventsDeleted + result.payloadsDropped > 0) log.info(result, 'retention pruned old data');
+        return result;
+      }
       return undefined;
     },
     { connection, prefix, concurrency: 1, autorun: false },
@@ -196,6 +210,11 @@ export function createWorker(deps: WorkerDeps): HeraldWorker {
         'reconcile',
         { every: deps.reconcileEveryMs ?? 60_000 },
         { name: 'reconcile', opts: { removeOnComplete: true, removeOnFail: 100 } },
+      );
+      await maintenanceQueue.upsertJobScheduler(
+        'prune',
+        { every: 3_600_000 },
+        { name: 'prune', opts: { removeOnComplete: true, removeOnFail: 100 } },
       );
       for (const worker of workers) void worker.run();
       await Promise.all(workers.map((w) => w.waitUntilReady()));

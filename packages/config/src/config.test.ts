@@ -48,6 +48,10 @@ describe('loadAdminConfig / loadWorkerConfig', () => {
     expect(worker.breakerFailures).toBe(20);
     expect(worker.breakerOpenSeconds).toBe(30);
     expect(worker.disableAfterMs).toBe(5 * 86_400_000);
+    expect(worker.retentionMs).toBe(30 * 86_400_000);
+    expect(worker.payloadRetentionMs).toBe(30 * 86_400_000);
+    expect(loadWorkerConfig({ HERALD_PAYLOAD_RETENTION: '7d' }).payloadRetentionMs).toBe(7 * 86_400_000);
+    expect(problemsOf(() => loadWorkerConfig({ HERALD_RETENTION: '1h' }))).toEqual(['HERALD_RETENTION']);
   });
 
   test('when HERALD_DISABLE_AFTER is set, it is parsed; nonsense is refused', () => {

@@ -57,6 +57,8 @@ const workerShape = {
   HERALD_BREAKER_FAILURES: integer(20, 0, 1_000_000), // 0 = breaker off
   HERALD_BREAKER_OPEN_SECONDS: integer(30, 1, 86_400),
   HERALD_DISABLE_AFTER: duration('5d', 60_000, 365 * 86_400_000), // continuous failure before auto-disable
+  HERALD_RETENTION: duration('30d', 86_400_000, 3650 * 86_400_000), // events, deliveries, attempts kept this long
+  HERALD_PAYLOAD_RETENTION: duration('30d', 3_600_000, 3650 * 86_400_000), // event payloads (may be shorter)
 };
 
 type SharedEnv = z.output<z.ZodObject<typeof sharedShape>>;
@@ -168,6 +170,8 @@ export const workerEnvSchema = z
     breakerFailures: env.HERALD_BREAKER_FAILURES,
     breakerOpenSeconds: env.HERALD_BREAKER_OPEN_SECONDS,
     disableAfterMs: env.HERALD_DISABLE_AFTER,
+    retentionMs: env.HERALD_RETENTION,
+    payloadRetentionMs: Math.min(env.HERALD_PAYLOAD_RETENTION, env.HERALD_RETENTION),
   }));
 
 export const cliEnvSchema = z

@@ -76,3 +76,5 @@ export { SLACK_LIMITS, renderSlack } from './render/slack.js';
 export type { SlackBlock, SlackMessage, SlackRenderOptions } from './render/slack.js';
 export { eventFamily, titleFromType } from './render/event.js';
 export type { EventFamily, RenderableEvent } from './render/event.js';
+export { pruneOldData } from './retention/retention.js';
+export type { PruneOptions, PruneResult } from './retention/retention.js';
