@@ -59,7 +59,7 @@ export interface WorkerOptions {
 
 export interface WorkerProcess {
   readonly pid: number;
-  /** Throws (with the worker's last output) if the process has exited: no wait should outlive it. */
+  /** Throws (with the process's last output) if it has exited: no wait should outlive it. */
   assertAlive(): void;
   /** Resident and peak resident memory, from /proc/<pid>/status. */
   memoryMb(): Promise<{ rss: number; peak: number }>;
@@ -69,9 +69,27 @@ export interface WorkerProcess {
   stop(timeoutMs: number): Promise<'exited' | 'killed'>;
 }
 
+/** The admin app as a child process: the same handle, plus the port it listens on. */
+export interface AdminProcess extends WorkerProcess {
+  /** The port from its `admin listening` line (it was started with PORT=0). */
+  readonly port: number;
+}
+
+export interface AdminOptions {
+  readonly databaseUrl: string;
+  readonly redisUrl: string;
+  readonly queuePrefix: string;
+  readonly secretKey: Buffer;
+  /** Requests/s per API key (HERALD_API_RATE_LIMIT): set high so the limiter never answers 429. */
+  readonly apiRateLimit: number;
+  readonly nodeArgs?: readonly string[];
+}
+
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WORKER_ENTRY = 'apps/worker/src/main.ts';
-const READY_LINE = /"msg":"worker started"/;
+const WORKER_READY_LINE = /"msg":"worker started"/;
+const ADMIN_ENTRY = 'apps/admin/src/main.ts';
+const ADMIN_READY_LINE = /"msg":"admin listening"/;
 /** Output kept for error messages; the worker logs a few lines at info, but never grow without bound. */
 const KEPT_OUTPUT_CHARS = 16_384;
 /** Linux's USER_HZ (`getconf CLK_TCK`), the unit of /proc/<pid>/stat times, on every mainstream kernel. */
@@ -88,33 +106,105 @@ export async function startHeraldWorker(
   options: WorkerOptions,
   readyTimeoutMs: number,
 ): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', WORKER_ENTRY], {
+  const { process: worker } = await startHeraldProcess(
+    {
+      what: 'the Herald worker',
+      entry: WORKER_ENTRY,
+      readyLine: WORKER_READY_LINE,
+      nodeArgs: options.nodeArgs ?? [],
+      env: {
+        DATABASE_URL: options.databaseUrl,
+        REDIS_URL: options.redisUrl,
+        HERALD_QUEUE_PREFIX: options.queuePrefix,
+        HERALD_WORKER_PORT: '0',
+        HERALD_ALLOW_PRIVATE_NETWORKS: 'true',
+        HERALD_WORKER_CONCURRENCY: String(options.concurrency),
+        HERALD_SECRET_KEY: options.secretKey.toString('base64'),
+        HERALD_LOG_LEVEL: 'info',
+      },
+    },
+    readyTimeoutMs,
+  );
+  return worker;
+}
+
+/**
+ * Herald's admin app (`node --import tsx apps/admin/src/main.ts`, as `pnpm admin`
+ * runs it) as its own process, on a port the kernel picks (PORT=0, so no race
+ * for a free one). Resolves once it logged `admin listening`; it answers on
+ * 127.0.0.1 at `port`. Never migrates: the database must be migrated already.
+ */
+export async function startHeraldAdmin(options: AdminOptions, readyTimeoutMs: number): Promise<AdminProcess> {
+  const { process: admin, readyLine } = await startHeraldProcess(
+    {
+      what: 'the Herald admin app',
+      entry: ADMIN_ENTRY,
+      readyLine: ADMIN_READY_LINE,
+      nodeArgs: options.nodeArgs ?? [],
+      env: {
+        DATABASE_URL: options.databaseUrl,
+        REDIS_URL: options.redisUrl,
+        HERALD_QUEUE_PREFIX: options.queuePrefix,
+        PORT: '0',
+        HERALD_SECRET_KEY: options.secretKey.toString('base64'),
+        HERALD_API_RATE_LIMIT: String(options.apiRateLimit),
+        HERALD_LOG_LEVEL: 'info',
+      },
+    },
+    readyTimeoutMs,
+  );
+  let port: unknown;
+  try {
+    port = (JSON.parse(readyLine) as { port?: unknown }).port;
+  } catch {
+    port = undefined;
+  }
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1) {
+    await admin.stop(5_000);
+    throw new Error(`no port in the admin's ready line: ${readyLine}`);
+  }
+  return { ...admin, port };
+}
+
+interface ProcessSpec {
+  /** For messages: `the Herald worker`. */
+  readonly what: string;
+  readonly entry: string;
+  /** Matched against each output line; the first match means ready. */
+  readonly readyLine: RegExp;
+  readonly nodeArgs: readonly string[];
+  /** Herald's settings; PATH, HOME and NODE_ENV=production are added. */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** Spawns a Herald entry point and resolves with its handle and the line that said it was ready. */
+async function startHeraldProcess(
+  spec: ProcessSpec,
+  readyTimeoutMs: number,
+): Promise<{ process: WorkerProcess; readyLine: string }> {
+  const child = spawn(process.execPath, [...spec.nodeArgs, '--import', 'tsx', spec.entry], {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env['PATH'] ?? '',
       HOME: process.env['HOME'] ?? '',
       NODE_ENV: 'production',
-      DATABASE_URL: options.databaseUrl,
-      REDIS_URL: options.redisUrl,
-      HERALD_QUEUE_PREFIX: options.queuePrefix,
-      HERALD_WORKER_PORT: '0',
-      HERALD_ALLOW_PRIVATE_NETWORKS: 'true',
-      HERALD_WORKER_CONCURRENCY: String(options.concurrency),
-      HERALD_SECRET_KEY: options.secretKey.toString('base64'),
-      HERALD_LOG_LEVEL: 'info',
+      ...spec.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const pid = child.pid;
-  if (pid === undefined) throw new Error(`could not start ${WORKER_ENTRY}`);
+  if (pid === undefined) throw new Error(`could not start ${spec.entry}`);
   let output = '';
-  let ready = false;
+  let readyLine: string | undefined;
   let onReady: (() => void) | undefined;
   const keep = (chunk: Buffer): void => {
     output = (output + chunk.toString('utf8')).slice(-KEPT_OUTPUT_CHARS);
-    if (!ready && READY_LINE.test(output)) {
-      ready = true;
-      onReady?.();
+    if (readyLine === undefined && spec.readyLine.test(output)) {
+      // The whole line, once it is complete (a chunk may end mid-line).
+      readyLine = output
+        .split('\n')
+        .find((line, i, lines) => i < lines.length - 1 && spec.readyLine.test(line));
+      if (readyLine !== undefined) onReady?.();
     }
   };
   child.stdout.on('data', keep);
@@ -127,9 +217,9 @@ export async function startHeraldWorker(
     });
   });
   const describeExit = (): string =>
-    `the Herald worker (pid ${pid}) exited (${exitedWith ?? '?'}):\n${output.trimEnd().split('\n').slice(-20).join('\n')}`;
+    `${spec.what} (pid ${pid}) exited (${exitedWith ?? '?'}):\n${output.trimEnd().split('\n').slice(-20).join('\n')}`;
 
-  const worker: WorkerProcess = {
+  const handle: WorkerProcess = {
     pid,
     assertAlive() {
       if (exitedWith !== undefined) throw new Error(describeExit());
@@ -178,22 +268,23 @@ export async function startHeraldWorker(
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`the Herald worker did not log "worker started" within ${readyTimeoutMs} ms`)),
+        () =>
+          reject(new Error(`${spec.what} did not log ${spec.readyLine.source} within ${readyTimeoutMs} ms`)),
         readyTimeoutMs,
       );
       onReady = () => {
         clearTimeout(timer);
         resolve();
       };
-      if (ready) onReady();
+      if (readyLine !== undefined) onReady();
       void exited.then(() => {
         clearTimeout(timer);
         reject(new Error(describeExit()));
       });
     });
   } catch (error) {
-    await worker.stop(5_000);
+    await handle.stop(5_000);
     throw error;
   }
-  return worker;
+  return { process: handle, readyLine: readyLine ?? '' };
 }

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 
-/** `flag` is a 0/1 check (1 = it held); `µs` is per-item CPU time. */
-export type Unit = 'jobs/s' | 'events/s' | 'deliveries/s' | 'ms' | 'µs' | 'MB' | 'x' | 'flag';
+/** `flag` is a 0/1 check (1 = it held); `µs` is per-item CPU time; `requests` is a count of HTTP requests. */
+export type Unit = 'jobs/s' | 'events/s' | 'deliveries/s' | 'ms' | 'µs' | 'MB' | 'x' | 'flag' | 'requests';
 
 /** One measured number. `key` is its snake_case name in `--json` output and must be unique per run. */
 export interface Figure {
@@ -65,6 +65,7 @@ const DECIMALS: Record<Unit, number> = {
   MB: 1,
   x: 2,
   flag: 0,
+  requests: 0,
 };
 
 function round(value: number, unit: Unit): number {

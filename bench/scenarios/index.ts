@@ -1,5 +1,6 @@
 import type { Scenario } from '../lib/context.js';
 import type { RatioSpec, TargetSpec } from '../lib/report.js';
+import { heraldHttpIngest } from './herald-http-ingest.js';
 import { heraldPipeline } from './herald-pipeline.js';
 import { heraldPublish } from './herald-publish.js';
 import { rawHmacPost } from './raw-hmac-post.js';
@@ -17,6 +18,7 @@ export const SCENARIOS: readonly Scenario[] = [
   rawPublish,
   rawLatency,
   heraldPublish,
+  heraldHttpIngest,
   heraldPipeline,
 ];
 
@@ -53,6 +55,12 @@ export const RATIOS: readonly RatioSpec[] = [
     denominator: 'raw_add_bulk_per_s',
   },
   {
+    key: 'ratio_http_ingest',
+    label: 'HTTP ingest ÷ client publishBatch',
+    numerator: 'herald_http_ingest_per_s',
+    denominator: 'herald_publish_batch_per_s',
+  },
+  {
     key: 'ratio_p99',
     label: 'p99 at 500/s ÷ raw p99',
     numerator: 'p99_ms_at_500',
@@ -67,4 +75,5 @@ export const TARGETS: readonly TargetSpec[] = [
   { key: 'ratio_publish_batch', bound: 'min', value: 0.8 },
   { key: 'worker_rss_mb', bound: 'max', value: 200 },
   { key: 'herald_committed_ok', bound: 'min', value: 1 },
+  { key: 'herald_http_ingest_per_s', bound: 'min', value: 5000 },
 ];
