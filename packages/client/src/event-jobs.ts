@@ -11,22 +11,10 @@ export interface EventForApp {
 }
 
 const APP_ID = /^app_[0-9A-HJKMNP-TV-Z]{26}$/;
-// A NUL character, as JSON.stringify writes it: `\u0000` after an even run of
-// backslashes (an odd run would make it the text "\u0000", which is fine).
-const JSON_NUL = /(?<!\\)(?:\\\\)*\\u0000/;
 
-/**
- * Every problem with one event's type, data and idempotency key, each naming
- * its field (and `index` in a batch). Postgres jsonb refuses NUL characters,
- * so they are refused here, before they could fail a whole fan-out batch.
- */
+/** Every problem with one event's type, data and idempotency key, each naming its field (and `index` in a batch). */
 export function checkEventFields(input: unknown, index?: number): FieldIssue[] {
-  const at = index === undefined ? {} : { index };
-  const { issues, dataJson } = checkEventInput(input, at);
-  if (dataJson !== undefined && JSON_NUL.test(dataJson)) {
-    issues.push({ field: 'data', message: 'must not contain the NUL character (\\u0000)', ...at });
-  }
-  return issues;
+  return checkEventInput(input, index === undefined ? {} : { index }).issues;
 }
 
 /** As checkEventFields, and `app` must be an app id (publishing straight into the queue). */

@@ -3,5 +3,5 @@ export type { Env } from './load.js';
 export type { AdminConfig, CliConfig, RedisConfig, SharedConfig, WorkerConfig } from './schemas.js';
 export type { HostPort } from './fields.js';
 export { parseDurationMs } from './fields.js';
-export { keyIdOf, resolveSecretKeys } from './secret-key.js';
+export { resolveSecretKeys } from './secret-key.js';
 export type { SecretKeys } from './secret-key.js';

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -7,11 +7,6 @@ export interface SecretKeys {
   current: Buffer;
   /** Decrypt only. */
   old: Buffer[];
-}
-
-/** Key id = first 8 hex characters of the key's SHA-256 (stored in each ciphertext). */
-export function keyIdOf(key: Buffer): string {
-  return createHash('sha256').update(key).digest('hex').slice(0, 8);
 }
 
 export interface ResolveSecretKeysOptions {

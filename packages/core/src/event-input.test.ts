@@ -28,6 +28,13 @@ describe('checkEventInput', () => {
     expect(r.issues).toEqual([{ field: 'data', message: 'must be at most 262144 bytes as JSON' }]);
   });
 
+  test('when data holds a NUL character, it is refused; the text "\\u0000" is not', () => {
+    expect(checkEventInput({ type: 't', data: { s: 'a\u0000b' } }).issues.map((i) => i.field)).toEqual([
+      'data',
+    ]);
+    expect(checkEventInput({ type: 't', data: { s: 'a\\u0000b' } }).issues).toEqual([]);
+  });
+
   test('when data has a cycle, it is refused rather than thrown', () => {
     const data: Record<string, unknown> = {};
     data['self'] = data;

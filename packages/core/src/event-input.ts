@@ -4,6 +4,10 @@ export const EVENT_TYPE_PATTERN = /^[a-zA-Z0-9_.-]{1,256}$/;
 export const MAX_EVENT_DATA_BYTES = 256 * 1024;
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 256;
 
+// A NUL character, as JSON.stringify writes it: `\u0000` after an even run of
+// backslashes (an odd run would make it the text "\u0000", which is fine).
+const JSON_NUL = /(?<!\\)(?:\\\\)*\\u0000/;
+
 export interface EventInput {
   type: string;
   data: Record<string, unknown>;
@@ -49,6 +53,10 @@ export function checkEventInput(
     const limit = options.maxDataBytes ?? MAX_EVENT_DATA_BYTES;
     if (dataJson !== undefined && Buffer.byteLength(dataJson, 'utf8') > limit) {
       at('data', `must be at most ${limit} bytes as JSON`);
+    }
+    // Postgres jsonb refuses NUL: caught here, it cannot fail a whole fan-out batch later.
+    if (dataJson !== undefined && JSON_NUL.test(dataJson)) {
+      at('data', 'must not contain the NUL character (\\u0000)');
     }
   }
   if (idempotencyKey !== undefined) {

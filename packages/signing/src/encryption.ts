@@ -52,8 +52,8 @@ function assertKey(key: EncryptionKey): void {
 
 /**
  * The first 8 hex characters of the key's SHA-256: stable, short, and safe to
- * store (it says which key, not what key). Same derivation as
- * `@herald/config`'s `keyIdOf`.
+ * store (it says which key, not what key). DESIGN §7 defines it for
+ * HERALD_SECRET_KEY; this is the one implementation.
  */
 export function keyIdOf(key: Buffer): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 8);

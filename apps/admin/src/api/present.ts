@@ -1,23 +1,9 @@
-import type { EventWithDeliveries, Webhook } from '@herald/engine';
+import type { EventWithDeliveries } from '@herald/engine';
 
 // The API's JSON shapes (see schemas.ts for their documentation): the
 // library's types carry more than the public contract promises.
 
-export function presentWebhook(w: Webhook) {
-  return {
-    id: w.id,
-    url: w.url,
-    description: w.description,
-    userAgent: w.userAgent,
-    events: w.events,
-    format: w.format,
-    headers: w.headers,
-    enabled: w.enabled,
-    disabledReason: w.disabledReason,
-    rateLimitPerSecond: w.rateLimitPerSecond,
-    createdAt: w.createdAt.toISOString(),
-  };
-}
+export { toPublicWebhook as presentWebhook } from '@herald/engine';
 
 const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
 

@@ -1,4 +1,4 @@
-import { CLI_ACTOR, createWebhook, type Webhook, type WebhookInput } from '@herald/engine';
+import { CLI_ACTOR, createWebhook, toPublicWebhook, type WebhookInput } from '@herald/engine';
 import {
   parseCommandArgs,
   parseHeaderOptions,
@@ -8,23 +8,6 @@ import {
 } from '../args.js';
 import { defineCommand } from '../command.js';
 import { formatFields } from '../output.js';
-
-/** The webhook object exactly as the HTTP API shows it (DESIGN.md §7). */
-export function webhookJson(webhook: Webhook) {
-  return {
-    id: webhook.id,
-    url: webhook.url,
-    description: webhook.description,
-    userAgent: webhook.userAgent,
-    events: webhook.events,
-    format: webhook.format,
-    headers: webhook.headers,
-    enabled: webhook.enabled,
-    disabledReason: webhook.disabledReason,
-    rateLimitPerSecond: webhook.rateLimitPerSecond,
-    createdAt: webhook.createdAt,
-  };
-}
 
 export const webhookAdd = defineCommand({
   name: 'webhook add',
@@ -54,7 +37,7 @@ export const webhookAdd = defineCommand({
     const engine = await ctx.engine();
     const { webhook, secret, warnings } = await createWebhook(engine, CLI_ACTOR, appId, input);
     for (const warning of warnings) ctx.output.note(`warning: ${warning}`);
-    ctx.output.result({ ...webhookJson(webhook), secret }, () =>
+    ctx.output.result({ ...toPublicWebhook(webhook), secret }, () =>
       formatFields([
         ['id', webhook.id],
         ['url', webhook.url],

@@ -40,3 +40,25 @@ export function toWebhook(row: WebhookRow): Webhook {
     updatedAt: row.updated_at,
   };
 }
+
+/**
+ * The webhook object of the public contract (DESIGN §7): what the HTTP API
+ * answers and the CLI prints. `Webhook` carries more (state, failing since…).
+ */
+export function toPublicWebhook(w: Webhook) {
+  return {
+    id: w.id,
+    url: w.url,
+    description: w.description,
+    userAgent: w.userAgent,
+    events: w.events,
+    format: w.format,
+    headers: w.headers,
+    enabled: w.enabled,
+    disabledReason: w.disabledReason,
+    rateLimitPerSecond: w.rateLimitPerSecond,
+    createdAt: w.createdAt.toISOString(),
+  };
+}
+
+export type PublicWebhook = ReturnType<typeof toPublicWebhook>;
