@@ -11,5 +11,5 @@ export { sleep, waitUntil } from './wait.js';
 export { checkDiscordMessage, startFakeDiscord } from './fake-discord.js';
 export type { FakeDiscord, FakePlatform } from './fake-discord.js';
 export { checkTelegramHtml, startFakeTelegram } from './fake-telegram.js';
-export { hasRedisServerBinary, startRedisCluster, startRedisSentinel } from './redis-cluster.js';
+export { startRedisCluster, startRedisSentinel } from './redis-cluster.js';
 export type { HostPort, LocalRedisCluster, LocalRedisSentinel, LocalRedisServers } from './redis-cluster.js';

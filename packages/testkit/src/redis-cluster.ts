@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,12 +38,6 @@ export interface LocalRedisSentinel extends LocalRedisServers {
 const HOST = '127.0.0.1';
 const REDIS_SERVER = 'redis-server';
 const REDIS_CLI = 'redis-cli';
-
-/** True when Debian's `redis-server` and `redis-cli` are on PATH. */
-export function hasRedisServerBinary(): boolean {
-  const probe = (cmd: string) => spawnSync(cmd, ['--version'], { stdio: 'ignore' }).status === 0;
-  return probe(REDIS_SERVER) && probe(REDIS_CLI);
-}
 
 interface Started {
   child: ChildProcess;
