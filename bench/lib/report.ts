@@ -1,7 +1,11 @@
 import { availableParallelism } from 'node:os';
 
-/** `flag` is a 0/1 check (1 = it held); `µs` is per-item CPU time; `requests` is a count of HTTP requests. */
-export type Unit = 'jobs/s' | 'events/s' | 'deliveries/s' | 'ms' | 'µs' | 'MB' | 'x' | 'flag' | 'requests';
+/**
+ * `flag` is a 0/1 check (1 = it held); `µs` is per-item CPU time; `requests` is a count of HTTP
+ * requests; `deliveries` a count of deliveries (lost, duplicated).
+ */
+export type Unit =
+  'jobs/s' | 'events/s' | 'deliveries/s' | 'ms' | 'µs' | 'MB' | 'x' | 'flag' | 'requests' | 'deliveries';
 
 /** One measured number. `key` is its snake_case name in `--json` output and must be unique per run. */
 export interface Figure {
@@ -66,6 +70,7 @@ const DECIMALS: Record<Unit, number> = {
   x: 2,
   flag: 0,
   requests: 0,
+  deliveries: 0,
 };
 
 function round(value: number, unit: Unit): number {

@@ -9,8 +9,11 @@ export interface Sink {
 }
 
 export interface SinkOptions {
-  /** Called once per request after its body has arrived, with `performance.now()` at that moment. */
-  onReceive?: (body: Buffer, receivedAt: number) => void;
+  /**
+   * Called once per request after its body has arrived, with `performance.now()`
+   * at that moment and the request's `webhook-id` header (Herald's event id).
+   */
+  onReceive?: (body: Buffer, receivedAt: number, webhookId: string | undefined) => void;
 }
 
 /**
@@ -26,7 +29,8 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
     req.on('end', () => {
       const receivedAt = performance.now();
       received += 1;
-      options.onReceive?.(Buffer.concat(chunks), receivedAt);
+      const id = req.headers['webhook-id'];
+      options.onReceive?.(Buffer.concat(chunks), receivedAt, typeof id === 'string' ? id : undefined);
       res.writeHead(204).end();
     });
   });

@@ -3,6 +3,7 @@ import type { RatioSpec, TargetSpec } from '../lib/report.js';
 import { heraldHttpIngest } from './herald-http-ingest.js';
 import { heraldPipeline } from './herald-pipeline.js';
 import { heraldPublish } from './herald-publish.js';
+import { heraldScaleOut } from './herald-scale-out.js';
 import { rawHmacPost } from './raw-hmac-post.js';
 import { rawLatency } from './raw-latency.js';
 import { rawNoop } from './raw-noop.js';
@@ -20,6 +21,7 @@ export const SCENARIOS: readonly Scenario[] = [
   heraldPublish,
   heraldHttpIngest,
   heraldPipeline,
+  heraldScaleOut,
 ];
 
 /** herald / raw. A ratio whose figures are missing (a scenario skipped or failed) is left out. */
@@ -61,6 +63,18 @@ export const RATIOS: readonly RatioSpec[] = [
     denominator: 'herald_publish_batch_per_s',
   },
   {
+    key: 'ratio_scaleout',
+    label: '2 worker processes ÷ 1 (same queue)',
+    numerator: 'scaleout_2w_per_s',
+    denominator: 'scaleout_1w_per_s',
+  },
+  {
+    key: 'ratio_scaleout_cpu',
+    label: 'CPU per delivery, 2 processes ÷ 1',
+    numerator: 'scaleout_2w_cpu_us_per_delivery',
+    denominator: 'scaleout_1w_cpu_us_per_delivery',
+  },
+  {
     key: 'ratio_p99',
     label: 'p99 at 500/s ÷ raw p99',
     numerator: 'p99_ms_at_500',
@@ -76,4 +90,7 @@ export const TARGETS: readonly TargetSpec[] = [
   { key: 'worker_rss_mb', bound: 'max', value: 200 },
   { key: 'herald_committed_ok', bound: 'min', value: 1 },
   { key: 'herald_http_ingest_per_s', bound: 'min', value: 5000 },
+  // Issue #7: on 2 cores the gain is limited; nothing lost or duplicated, CPU per delivery not growing.
+  { key: 'scaleout_ok', bound: 'min', value: 1 },
+  { key: 'ratio_scaleout_cpu', bound: 'max', value: 1.25 },
 ];
