@@ -14,6 +14,7 @@ import {
   type BenchReport,
   type ScenarioResult,
 } from './lib/report.js';
+import { createSoakScenario } from './scenarios/herald-soak.js';
 import { RATIOS, SCENARIOS, TARGETS } from './scenarios/index.js';
 
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -83,10 +84,6 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (options.soak) {
-    log('--soak: no soak scenario yet; running the standard scenarios');
-  }
-
   const unknown = options.only.filter((name) => !SCENARIOS.some((s) => s.name === name));
   if (unknown.length > 0) {
     process.stderr.write(
@@ -94,8 +91,17 @@ async function main(): Promise<number> {
     );
     return 2;
   }
-  const scenarios =
-    options.only.length === 0 ? SCENARIOS : SCENARIOS.filter((s) => options.only.includes(s.name));
+  const scenarios = options.soak
+    ? [
+        createSoakScenario({
+          minutes: options.soakMinutes,
+          rate: options.soakRate,
+          workers: options.soakWorkers,
+        }),
+      ]
+    : options.only.length === 0
+      ? SCENARIOS
+      : SCENARIOS.filter((s) => options.only.includes(s.name));
 
   const redisUrl = process.env['HERALD_BENCH_REDIS_URL'] ?? DEFAULT_REDIS_URL;
   // Fails fast when Redis is not there, instead of BullMQ's retry-forever.
