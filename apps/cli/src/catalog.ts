@@ -20,8 +20,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'key create',
-    usage: 'key create --app <id> [--name <name>]',
-    summary: 'create an API key for the HTTP API (the key is shown only here)',
+    usage: 'key create --app <id> [--name <name>] [--scope full|ingest]',
+    summary: 'create an API key for the HTTP API (the key is shown only here; ingest = publish only)',
     load: async () => (await import('./commands/key.js')).keyCreate,
   },
   {
@@ -55,6 +55,13 @@ export const COMMANDS: readonly CommandEntry[] = [
     usage: 'replay --webhook <id> --since <iso> [--until <iso>] [--status dead|failed]',
     summary: "send a webhook's deliveries created in [since, until) again, with a fresh schedule",
     load: async () => (await import('./commands/replay.js')).replay,
+  },
+  {
+    name: 'event-types',
+    usage: 'event-types [--app <id>]',
+    summary:
+      'the event catalog: each type with its description and example data (--app adds the types it published)',
+    load: async () => (await import('./commands/event-types.js')).eventTypes,
   },
   {
     name: 'admin create',

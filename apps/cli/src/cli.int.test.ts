@@ -202,6 +202,38 @@ describe('pnpm herald', () => {
       expect(r.stderr).not.toContain(r.json.key);
     });
 
+    test('when a key is created with --scope ingest, it is stored as an ingest-only key', async () => {
+      const appId = await newApp();
+      const r = await herald(['key', 'create', '--app', appId, '--scope', 'ingest']);
+      expect(r.code).toBe(0);
+      expect(Object.keys(r.json).sort()).toEqual(['appId', 'id', 'key', 'prefix']);
+      expect((await findApiKeyByToken(t.db, r.json.key))?.scope).toBe('ingest');
+      const full = await herald(['key', 'create', '--app', appId]);
+      expect((await findApiKeyByToken(t.db, full.json.key))?.scope).toBe('full');
+    });
+
+    test('when event-types is run for an app, it adds the types that app published beyond the catalog', async () => {
+      const appId = await newApp();
+      for (const [i, type] of ['order.shipped', 'payment.failed', 'order.shipped'].entries()) {
+        await t.db
+          .insertInto('events')
+          .values({
+            id: `msg_01JD00000000000000000000${i}0`,
+            app_id: appId,
+            type,
+            payload: '{}',
+            created_at: new Date(),
+          })
+          .execute();
+      }
+      const r = await herald(['event-types', '--app', appId]);
+      expect(r.code).toBe(0);
+      const catalog = r.json['catalog'] as { type: string; published: boolean }[];
+      expect(catalog.find((e) => e.type === 'payment.failed')?.published).toBe(true);
+      expect(catalog.find((e) => e.type === 'user.register')?.published).toBe(false);
+      expect(r.json['others']).toEqual(['order.shipped']);
+    });
+
     test('when a webhook is added with every option, the result is the API webhook object plus secret', async () => {
       const appId = await newApp();
       const r = await herald([

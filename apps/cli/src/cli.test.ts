@@ -55,6 +55,7 @@ describe('runCli', () => {
       'deliveries',
       'replay',
       'admin create',
+      'event-types',
     ]) {
       expect(help.stdout).toContain(name);
     }
@@ -74,10 +75,27 @@ describe('runCli', () => {
     [['admin', 'create', '--email', 'a@example.com'], 'usage', 2],
     [['admin', 'create', '--email', 'not-an-email', '--password-stdin'], 'validation', 1],
     [['app', 'create', 'a', 'b'], 'usage', 2],
+    [['key', 'create', '--app', 'app_x', '--scope', 'admin'], 'usage', 2],
+    [['key', 'create', '--app', 'app_x', '--scope', ''], 'usage', 2],
+    [['event-types', '--app'], 'usage', 2],
+    [['event-types', 'extra'], 'usage', 2],
   ])('when run with %j, it fails with %s before connecting to anything', async (argv, code, exitCode) => {
     const r = await run([...argv, '--json']);
     expect(r.code).toBe(exitCode);
     expect((JSON.parse(r.stdout) as { error: { code: string } }).error.code).toBe(code);
+  });
+
+  test('when the catalog is asked for without --app, it needs no database and lists every seed type', async () => {
+    const r = await run(['event-types', '--json']);
+    expect(r.code).toBe(0);
+    const body = JSON.parse(r.stdout) as {
+      catalog: { type: string; description: string; example: object }[];
+    };
+    expect(body.catalog.map((e) => e.type)).toContain('hwid.mismatch');
+    expect(body.catalog).toHaveLength(11);
+    expect(body.catalog.every((e) => e.description.length > 0 && typeof e.example === 'object')).toBe(true);
+    const human = await run(['event-types']);
+    expect(human.stdout).toMatch(/^payment\.failed +A payment was declined/m);
   });
 
   test('when the environment is invalid, the error code is config', async () => {

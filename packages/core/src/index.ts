@@ -13,3 +13,5 @@ export {
 } from './event-input.js';
 export type { EventInput } from './event-input.js';
 export { hasControlCharacters, withoutNul } from './text.js';
+export { EVENT_CATALOG, EVENT_CATALOG_TYPES, findCatalogEventType } from './event-catalog.js';
+export type { CatalogEventType } from './event-catalog.js';

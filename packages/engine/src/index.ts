@@ -1,6 +1,8 @@
 export { createEngine } from './engine.js';
 export type { Engine, EngineOptions } from './engine.js';
 export { CLI_ACTOR, SYSTEM_ACTOR, recordAudit } from './audit/audit.js';
+export { MAX_AUDIT_PAGE, listAuditActions, listAuditLog } from './audit/audit-log.js';
+export type { AuditRecord, AuditSearch } from './audit/audit-log.js';
 export type { Actor, AuditEntry } from './audit/audit.js';
 export { createApp, getApp, listApps, parseAppName } from './apps/apps.service.js';
 export type { App } from './apps/apps.service.js';
@@ -9,11 +11,14 @@ export type { ApiKey } from './api-keys/api-keys.service.js';
 export { API_KEY_USAGE_RESOLUTION_MS, createApiKeyUsageTracker } from './api-keys/api-key-usage.js';
 export {
   MIN_PASSWORD_LENGTH,
+  changeAdminPassword,
   checkAdminPassword,
   createAdminUser,
+  deleteAdminUser,
   ensureInitialAdmin,
   findAdminByEmail,
   hashPassword,
+  listAdminUsers,
   parseAdminEmail,
   verifyPassword,
 } from './admins/admins.service.js';
@@ -62,6 +67,13 @@ export type {
 export { writeFanout } from './events/fanout.repository.js';
 export type { FanoutItem, FanoutResult, RecordedDelivery } from './events/fanout.repository.js';
 export { getEventWithDeliveries } from './events/events.service.js';
+export {
+  MAX_EVENT_PAGE,
+  MAX_PUBLISHED_TYPES,
+  listPublishedEventTypes,
+  searchEvents,
+} from './events/event-search.js';
+export type { EventSearch, EventSummary } from './events/event-search.js';
 export type { EventAttempt, EventDelivery, EventWithDeliveries } from './events/events.service.js';
 export { GroupCommitter, isTransientDbError, retryOnConflict } from './recording/group-commit.js';
 export type { GroupCommitOptions } from './recording/group-commit.js';

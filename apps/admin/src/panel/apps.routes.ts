@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import { ValidationError, isId } from '@herald/core';
-import { createApp, listApps } from '@herald/engine';
+import { createApp, listApps, recordAudit } from '@herald/engine';
 import { setLastApp } from './admin-state.repository.js';
 import {
   actorOf,
@@ -61,6 +61,12 @@ export function registerAppRoutes(router: Router, ctx: PanelContext): void {
       return redirectAfterSave(req, res, '/apps');
     }
     await setLastApp(engine.db, admin.id, app.id);
+    await recordAudit(engine.db, actorOf(req, admin), {
+      action: 'app.switch',
+      appId: app.id,
+      targetType: 'app',
+      targetId: app.id,
+    });
     res.redirect(303, webhooksPath(app.id));
   });
 

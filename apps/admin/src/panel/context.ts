@@ -70,6 +70,8 @@ const FIELD_LABELS: Record<string, string> = {
   until: 'Until',
   status: 'Status',
   deliveryId: 'Delivery',
+  email: 'Email',
+  password: 'Password',
 };
 
 /** One readable sentence from the engine's field issues. */

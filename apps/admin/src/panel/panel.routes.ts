@@ -6,13 +6,18 @@ import type { Engine } from '@herald/engine';
 import type { Logger } from '@herald/logger';
 import type { AdminSettings } from '../settings.js';
 import { findAdminById } from './admin-state.repository.js';
+import { registerAdminRoutes } from './admins.routes.js';
 import { registerApiKeyRoutes } from './api-keys.routes.js';
 import { registerAppRoutes } from './apps.routes.js';
+import { registerAuditRoutes } from './audit.routes.js';
 import { registerAuthRoutes } from './auth.routes.js';
+import { registerCatalogRoutes } from './catalog.routes.js';
 import { registerDeliveryRoutes } from './deliveries.routes.js';
 import type { PanelContext } from './context.js';
 import { requireCsrfToken } from './csrf.js';
+import { registerEventRoutes } from './events.routes.js';
 import { LoginRateLimit } from './login-rate-limit.js';
+import { registerQueueRoutes } from './queues.routes.js';
 import { ABSOLUTE_TIMEOUT_MS, IDLE_TIMEOUT_MS, createSessionMiddleware } from './session.js';
 import { PostgresSessionStore } from './session-store.js';
 import { registerWebhookDetailRoutes } from './webhook-detail.routes.js';
@@ -138,6 +143,11 @@ export function createPanelRouter(deps: PanelDeps): Router {
   registerWebhookDetailRoutes(router, ctx);
   registerDeliveryRoutes(router, ctx);
   registerApiKeyRoutes(router, ctx);
+  registerEventRoutes(router, ctx);
+  registerCatalogRoutes(router, ctx);
+  registerAuditRoutes(router, ctx);
+  registerAdminRoutes(router, ctx);
+  registerQueueRoutes(router, ctx);
 
   router.use(renderError(404));
 

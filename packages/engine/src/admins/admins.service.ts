@@ -1,6 +1,6 @@
 import { hash, verify, type Algorithm, type Options } from '@node-rs/argon2';
 import { sql } from 'kysely';
-import { ValidationError, hasControlCharacters, newId } from '@herald/core';
+import { NotFoundError, ValidationError, hasControlCharacters, newId } from '@herald/core';
 import type { AdminUserRow, Db } from '@herald/db';
 import { SYSTEM_ACTOR, recordAudit, type Actor } from '../audit/audit.js';
 
@@ -155,4 +155,116 @@ export async function ensureInitialAdmin(
 
 function toPublic(admin: AdminUser & { passwordHash: string }): AdminUser {
   return { id: admin.id, email: admin.email, createdAt: admin.createdAt, lastLoginAt: admin.lastLoginAt };
+}
+
+/** Every staff login, oldest first. */
+export async function listAdminUsers(db: Db): Promise<AdminUser[]> {
+  const rows = await db
+    .selectFrom('admin_users')
+    .select(['id', 'email', 'created_at', 'last_login_at'])
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return rows.map(toAdminUser);
+}
+
+/**
+ * Removes a staff login and, by cascade, its sessions. Never the acting
+ * admin, never the last one: the check and the delete run under a lock on
+ * every admin row, so two admins removing each other at once cannot leave
+ * nobody able to sign in.
+ */
+export async function deleteAdminUser(
+  db: Db,
+  actor: Actor,
+  adminId: string,
+  options: { actingAdminId?: string } = {},
+): Promise<AdminUser> {
+  if (options.actingAdminId === adminId) {
+    throw new ValidationError('invalid admin: you cannot remove yourself', [
+      { field: 'adminId', message: 'you cannot remove yourself' },
+    ]);
+  }
+  const removed = await db.transaction().execute(async (trx) => {
+    const all = await trx
+      .selectFrom('admin_users')
+      .select(['id', 'email', 'created_at', 'last_login_at'])
+      .orderBy('id')
+      .forUpdate()
+      .execute();
+    const target = all.find((a) => a.id === adminId);
+    if (!target) throw new NotFoundError('admin', adminId);
+    if (all.length <= 1) {
+      throw new ValidationError('invalid admin: the last admin cannot be removed', [
+        { field: 'adminId', message: 'the last admin cannot be removed' },
+      ]);
+    }
+    await trx.deleteFrom('admin_users').where('id', '=', adminId).execute();
+    return target;
+  });
+  await recordAudit(db, actor, {
+    action: 'admin.delete',
+    targetType: 'admin_user',
+    targetId: adminId,
+    details: { email: removed.email },
+  });
+  return toAdminUser(removed);
+}
+
+/**
+ * Changes an admin's own password after checking the current one. Every
+ * other session of that admin is ended (a stolen session dies with the old
+ * password); `keepSessionId` — the session making the change — survives.
+ */
+export async function changeAdminPassword(
+  db: Db,
+  actor: Actor,
+  input: { adminId: string; currentPassword: unknown; newPassword: unknown; keepSessionId?: string },
+): Promise<{ sessionsEnded: number }> {
+  const row = await db
+    .selectFrom('admin_users')
+    .select(['id', 'password_hash'])
+    .where('id', '=', input.adminId)
+    .executeTakeFirst();
+  if (!row) throw new NotFoundError('admin', input.adminId);
+  const current = typeof input.currentPassword === 'string' ? input.currentPassword : '';
+  const isCurrentOk =
+    current !== '' &&
+    [...current].length <= MAX_PASSWORD_LENGTH &&
+    (await verifyPassword(row.password_hash, current));
+  if (!isCurrentOk) {
+    await recordAudit(db, actor, {
+      action: 'admin.password_change_refused',
+      targetType: 'admin_user',
+      targetId: input.adminId,
+    });
+    throw new ValidationError('invalid password change: the current password is wrong', [
+      { field: 'currentPassword', message: 'is not your current password' },
+    ]);
+  }
+  const next = checkAdminPassword(input.newPassword);
+  if (next === current) {
+    throw new ValidationError('invalid password change: the new password is the current one', [
+      { field: 'password', message: 'must differ from the current password' },
+    ]);
+  }
+  const passwordHash = await hashPassword(next);
+  const sessionsEnded = await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('admin_users')
+      .set({ password_hash: passwordHash, updated_at: new Date() })
+      .where('id', '=', input.adminId)
+      .execute();
+    let ending = trx.deleteFrom('admin_sessions').where('admin_id', '=', input.adminId);
+    if (input.keepSessionId !== undefined) ending = ending.where('sid', '<>', input.keepSessionId);
+    const result = await ending.executeTakeFirst();
+    return Number(result.numDeletedRows);
+  });
+  await recordAudit(db, actor, {
+    action: 'admin.password_change',
+    targetType: 'admin_user',
+    targetId: input.adminId,
+    details: { sessionsEnded },
+  });
+  return { sessionsEnded };
 }

@@ -233,6 +233,14 @@ export async function deleteAllWebhooks(
     .where('deleted_at', 'is', null)
     .execute();
   for (const { id } of ids) await deleteWebhook(engine, actor, appId, id);
+  // One row for the intent as well as one per webhook: "who pressed Delete All" is one question.
+  await recordAudit(engine.db, actor, {
+    action: 'webhook.delete_all',
+    appId,
+    targetType: 'app',
+    targetId: appId,
+    details: { deleted: ids.length },
+  });
   return { deleted: ids.length };
 }
 

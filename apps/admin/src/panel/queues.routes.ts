@@ -1,0 +1,49 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import type { RequestHandler, Router } from 'express';
+import type { PanelContext } from './context.js';
+
+export const QUEUES_PATH = '/queues';
+
+// bull-board's page needs a <base href> (relative asset URLs) and loads
+// Google Fonts, which stays refused: the board falls back to system fonts and
+// the panel dials out to nobody. Everything else keeps the panel's policy.
+const BOARD_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'self'",
+  "object-src 'none'",
+].join('; ');
+
+/**
+ * The queue dashboard: bull-board over the three queues, read-only (no
+ * retry, clean, pause or delete: its mutating API answers 405, and the
+ * panel's CSRF check refuses any non-GET without the session token before
+ * that). Mounted after requireAdmin, so it sits behind the panel's login.
+ */
+export function registerQueueRoutes(router: Router, ctx: PanelContext): void {
+  const { queues } = ctx.engine;
+  const serverAdapter = new ExpressAdapter();
+  serverAdapter.setBasePath(QUEUES_PATH);
+  createBullBoard({
+    queues: [queues.events, queues.deliveries, queues.maintenance].map(
+      (queue) => new BullMQAdapter(queue, { readOnlyMode: true, allowRetries: false }),
+    ),
+    serverAdapter,
+    options: {
+      uiConfig: { boardTitle: 'Herald queues', miscLinks: [{ text: 'Back to the panel', url: '/' }] },
+    },
+  });
+  const boardPolicy: RequestHandler = (_req, res, next) => {
+    res.set('Content-Security-Policy', BOARD_CSP);
+    next();
+  };
+  router.use(QUEUES_PATH, boardPolicy, serverAdapter.getRouter() as RequestHandler);
+}
