@@ -1,0 +1,5 @@
+export { DataDirLockedError, LOCK_FILE_NAME, acquireDataDirLock } from './data-dir-lock.js';
+export type { DataDirLock } from './data-dir-lock.js';
+export { DEFAULT_DATA_DIR, DEFAULT_QUEUE_SCHEMA, openEmbeddedDatabase } from './open.js';
+export type { EmbeddedDatabase, EmbeddedMigrationResult, OpenEmbeddedDatabaseOptions } from './open.js';
+export { PglitePool, PglitePoolClient } from './pg-pool.js';
