@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { assertSchemaCurrent, pendingMigrations } from '@herald/db';
+import { pruneOldData, writeDeliveryOutcomes, writeFanout } from '@herald/engine';
+import type { EventJobData } from '@herald/queue';
 import { DataDirLockedError, LOCK_FILE_NAME, openEmbeddedDatabase, type EmbeddedDatabase } from './index.js';
 import { makeTempDir } from './testing/temp-dir.js';
 import { startProcess } from '@herald/testkit';
@@ -103,6 +105,79 @@ describe('the embedded database (PGlite)', () => {
       .where('id', '=', appId)
       .execute();
     expect(updated[0]?.numUpdatedRows).toBe(1n);
+  });
+
+  test("Herald's engine SQL runs unchanged: fan-out (idempotent), delivery outcomes, retention pruning", async () => {
+    const appId = await seedApp();
+    const webhookId = `wh_${appId.slice(4)}`;
+    await embedded.db
+      .insertInto('webhooks')
+      .values({ id: webhookId, app_id: appId, url: 'https://example.com/hook', secret_ciphertext: 'v1.k.x' })
+      .execute();
+    const event: EventJobData = {
+      v: 1,
+      id: `msg_${appId.slice(4)}`,
+      appId,
+      type: 'auth.login.success',
+      timestamp: new Date(Date.now() - 3_600_000).toISOString(),
+      data: { user: 'u1', nested: { ok: true } },
+    };
+    const item = { event, matches: [{ webhookId, deliverable: true }] };
+    const [first] = await writeFanout(embedded.db, [item]);
+    const [again] = await writeFanout(embedded.db, [item]);
+    if (!first || first.unknownApp || !again || again.unknownApp) throw new Error('the app should be known');
+    expect(first.deliveries).toHaveLength(1);
+    expect(again.deliveries).toEqual(first.deliveries);
+    const delivery = first.deliveries[0];
+    if (!delivery) throw new Error('no delivery');
+    const stored = await embedded.db
+      .selectFrom('events')
+      .select('payload')
+      .where('id', '=', event.id)
+      .executeTakeFirst();
+    expect(stored?.payload).toEqual(event.data);
+
+    await writeDeliveryOutcomes(
+      embedded.db,
+      [
+        {
+          deliveryId: delivery.deliveryId,
+          webhookId,
+          status: 'succeeded',
+          attempts: 1,
+          nextAttemptAt: null,
+          webhookHealth: 'success',
+          attemptRecord: {
+            attempt: 1,
+            outcome: 'success',
+            statusCode: 204,
+            durationMs: 12.4,
+            responseSnippet: null,
+            error: null,
+            startedAt: new Date(),
+          },
+        },
+      ],
+      { disableAfterMs: 86_400_000 },
+    );
+    const recorded = await embedded.db
+      .selectFrom('deliveries')
+      .innerJoin('delivery_attempts', 'delivery_attempts.delivery_id', 'deliveries.id')
+      .select([
+        'deliveries.status',
+        'deliveries.attempts',
+        'delivery_attempts.status_code',
+        'delivery_attempts.duration_ms',
+      ])
+      .where('deliveries.id', '=', delivery.deliveryId)
+      .execute();
+    expect(recorded).toEqual([{ status: 'succeeded', attempts: 1, status_code: 204, duration_ms: 12 }]);
+
+    const pruned = await pruneOldData(embedded.db, { olderThan: new Date(Date.now() - 60_000) });
+    expect(pruned.eventsDeleted).toBeGreaterThanOrEqual(1);
+    expect(
+      await embedded.db.selectFrom('deliveries').where('id', '=', delivery.deliveryId).selectAll().execute(),
+    ).toEqual([]);
   });
 
   test('a failed transaction rolls back everything it wrote', async () => {
