@@ -1,5 +1,6 @@
 import type { Scenario } from '../lib/context.js';
 import type { RatioSpec, TargetSpec } from '../lib/report.js';
+import { embeddedNoop } from './embedded-noop.js';
 import { heraldHttpIngest } from './herald-http-ingest.js';
 import { heraldPipeline } from './herald-pipeline.js';
 import { heraldPublish } from './herald-publish.js';
@@ -22,6 +23,7 @@ export const SCENARIOS: readonly Scenario[] = [
   heraldHttpIngest,
   heraldPipeline,
   heraldScaleOut,
+  embeddedNoop,
 ];
 
 /** herald / raw. A ratio whose figures are missing (a scenario skipped or failed) is left out. */

@@ -1,0 +1,192 @@
+import path from 'node:path';
+import {
+  Queue,
+  Worker,
+  createPostgresBackend,
+  type Job,
+  type JobProgress,
+  type PostgresConnectionOptions,
+  type PostgresQueueBackend,
+  type Processor,
+} from 'bullmq';
+import { waitUntil } from '@herald/testkit';
+import { openEmbeddedDatabase, type EmbeddedDatabase } from './index.js';
+import { makeTempDir } from './testing/temp-dir.js';
+
+interface Payload {
+  n: number;
+}
+
+type PgQueue = Queue<
+  Payload,
+  unknown,
+  string,
+  Payload,
+  unknown,
+  string,
+  PostgresQueueBackend,
+  PostgresConnectionOptions
+>;
+type PgWorker = Worker<
+  Payload,
+  unknown,
+  string,
+  PostgresQueueBackend,
+  JobProgress,
+  PostgresConnectionOptions
+>;
+
+describe("BullMQ's Postgres backend on the embedded database", () => {
+  let temp: Awaited<ReturnType<typeof makeTempDir>>;
+  let embedded: EmbeddedDatabase;
+  const closers: (() => Promise<unknown>)[] = [];
+  let queueNumber = 0;
+
+  beforeAll(async () => {
+    temp = await makeTempDir();
+    embedded = await openEmbeddedDatabase({ dataDir: path.join(temp.path, 'data') });
+    await embedded.migrate();
+  });
+  afterEach(async () => {
+    // Workers first: they hold the LISTEN client and may be mid-job.
+    for (const close of closers.splice(0).reverse()) await close();
+  });
+  afterAll(async () => {
+    await embedded?.close();
+    await temp?.remove();
+  });
+
+  function queueName(): string {
+    return `test-${(queueNumber += 1)}`;
+  }
+
+  function startQueue(name: string): PgQueue {
+    const queue: PgQueue = new Queue(name, { connection: embedded.pool }, createPostgresBackend);
+    closers.push(() => queue.close());
+    return queue;
+  }
+
+  function startWorker(
+    name: string,
+    processor: Processor<Payload>,
+    options: { drainDelay?: number; concurrency?: number } = {},
+  ): PgWorker {
+    const worker: PgWorker = new Worker(
+      name,
+      processor,
+      {
+        connection: embedded.pool,
+        drainDelay: options.drainDelay ?? 5,
+        concurrency: options.concurrency ?? 1,
+      },
+      createPostgresBackend,
+    );
+    closers.push(() => worker.close());
+    return worker;
+  }
+
+  test('a job added to the queue is processed by a worker and completes with its return value', async () => {
+    const name = queueName();
+    const queue = startQueue(name);
+    startWorker(name, async (job) => job.data.n * 2);
+    const job = await queue.add('double', { n: 21 });
+    await waitUntil(async () => (await queue.getJobState(job.id ?? '')) === 'completed', {
+      what: 'completion',
+    });
+    const done = await queue.getJob(job.id ?? '');
+    expect(done?.returnvalue).toBe(42);
+    expect(done?.attemptsMade).toBe(1);
+  });
+
+  test('a delayed job waits for its delay, then runs', async () => {
+    const name = queueName();
+    const queue = startQueue(name);
+    const startedAt: number[] = [];
+    startWorker(name, async () => {
+      startedAt.push(Date.now());
+    });
+    const addedAt = Date.now();
+    const job = await queue.add('later', { n: 1 }, { delay: 1_500 });
+    expect(await queue.getJobState(job.id ?? '')).toBe('delayed');
+    await waitUntil(() => startedAt.length === 1, { what: 'the delayed job to run' });
+    expect((startedAt[0] ?? 0) - addedAt).toBeGreaterThanOrEqual(1_500);
+  });
+
+  test('a failing job is retried with its backoff until it succeeds', async () => {
+    const name = queueName();
+    const queue = startQueue(name);
+    const attemptsAt: number[] = [];
+    startWorker(name, async (job: Job<Payload>) => {
+      attemptsAt.push(Date.now());
+      if (job.attemptsMade < 2) throw new Error(`attempt ${job.attemptsMade + 1} fails`);
+      return 'ok';
+    });
+    const job = await queue.add('flaky', { n: 1 }, { attempts: 5, backoff: { type: 'fixed', delay: 400 } });
+    await waitUntil(async () => (await queue.getJobState(job.id ?? '')) === 'completed', {
+      what: 'completion',
+    });
+    const done = await queue.getJob(job.id ?? '');
+    expect(done?.attemptsMade).toBe(3);
+    expect(done?.returnvalue).toBe('ok');
+    expect(attemptsAt).toHaveLength(3);
+    for (let i = 1; i < attemptsAt.length; i += 1) {
+      expect((attemptsAt[i] ?? 0) - (attemptsAt[i - 1] ?? 0)).toBeGreaterThanOrEqual(400);
+    }
+  });
+
+  test('a job that exhausts its attempts fails with the last error', async () => {
+    const name = queueName();
+    const queue = startQueue(name);
+    startWorker(name, async () => {
+      throw new Error('always broken');
+    });
+    const job = await queue.add('doomed', { n: 1 }, { attempts: 2, backoff: { type: 'fixed', delay: 100 } });
+    await waitUntil(async () => (await queue.getJobState(job.id ?? '')) === 'failed', { what: 'failure' });
+    const failed = await queue.getJob(job.id ?? '');
+    expect(failed?.failedReason).toBe('always broken');
+    expect(failed?.attemptsMade).toBe(2);
+  });
+
+  test('an idle worker is woken by the NOTIFY of a new job, long before its poll would fire', async () => {
+    const name = queueName();
+    const queue = startQueue(name);
+    const startedAt: number[] = [];
+    const worker = startWorker(
+      name,
+      async () => {
+        startedAt.push(Date.now());
+      },
+      { drainDelay: 60 },
+    );
+    // Let the worker drain the (empty) queue and block on LISTEN.
+    await worker.waitUntilReady();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const addedAt = Date.now();
+    await queue.add('wake', { n: 1 });
+    await waitUntil(() => startedAt.length === 1, { what: 'the wake-up', timeoutMs: 30_000 });
+    // The poll is 60 s away: only the notification explains an earlier start.
+    expect((startedAt[0] ?? 0) - addedAt).toBeLessThan(30_000);
+  });
+
+  test('with concurrency, many jobs are processed exactly once each', async () => {
+    const name = queueName();
+    const queue = startQueue(name);
+    const seen = new Map<number, number>();
+    startWorker(
+      name,
+      async (job) => {
+        seen.set(job.data.n, (seen.get(job.data.n) ?? 0) + 1);
+      },
+      { concurrency: 8 },
+    );
+    await queue.addBulk(Array.from({ length: 200 }, (_, n) => ({ name: 'bulk', data: { n } })));
+    await waitUntil(() => seen.size === 200, { what: 'all 200 jobs', timeoutMs: 60_000 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect([...seen.values()].every((count) => count === 1)).toBe(true);
+    expect(await queue.getJobCounts('completed', 'waiting', 'active')).toEqual({
+      completed: 200,
+      waiting: 0,
+      active: 0,
+    });
+  });
+});
