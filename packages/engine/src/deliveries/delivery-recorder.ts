@@ -202,7 +202,7 @@ export function createDeliveryRecorder(
   db: Db,
   options: { disableAfterMs: number } & Pick<
     GroupCommitOptions<DeliveryOutcome, WebhookEffects>,
-    'onRetry' | 'onBatch' | 'maxBatch'
+    'onRetry' | 'onBatch' | 'maxBatch' | 'maxInFlight'
   >,
 ): DeliveryRecorder {
   return new GroupCommitter<DeliveryOutcome, WebhookEffects>({
