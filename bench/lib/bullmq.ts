@@ -1,7 +1,7 @@
 import { Queue, Worker, type Job, type JobsOptions } from 'bullmq';
 import type { BenchContext } from './context.js';
 import type { RawDeliveryData } from './webhook.js';
-import { medianOfRounds, perSecond } from './stats.js';
+import { percentile, perSecond, ROUNDS } from './stats.js';
 
 /**
  * Every bench job removes itself when done, so Redis memory stays bounded by
@@ -72,6 +72,18 @@ export async function addInChunks(
   }
 }
 
+export interface DrainFigures {
+  /** Median of the rounds. */
+  readonly perS: number;
+  /**
+   * This process's CPU time (user + system) per job while draining, median of
+   * the rounds: the worker, and the sink when the scenario has one, since both
+   * live in the bench process. Herald's worker runs in a process of its own,
+   * so its figure leaves the sink out; this one is the upper bound of the raw cost.
+   */
+  readonly cpuUsPerJob: number;
+}
+
 /**
  * Drain throughput: warm up once, then per round fill the queue while it is
  * paused and time from resume until the last job completed. Enqueueing first
@@ -83,20 +95,30 @@ export async function measureDrainPerSecond(
   pair: QueuePair,
   jobs: number,
   makeData: () => RawDeliveryData,
-): Promise<number> {
+): Promise<DrainFigures> {
   const { queue, worker } = pair;
   // Promise.all attaches both handlers at once, so an early failure is never unhandled.
   await Promise.all([
     waitForCompletions(worker, WARMUP_JOBS, DRAIN_TIMEOUT_MS),
     addInChunks(queue, WARMUP_JOBS, makeData),
   ]);
-  return medianOfRounds(`${queue.name} drain, jobs/s`, ctx.log, async () => {
+  const rates: number[] = [];
+  const cpu: number[] = [];
+  for (let round = 0; round < ROUNDS; round += 1) {
     await queue.pause();
     await addInChunks(queue, jobs, makeData);
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     await Promise.all([waitForCompletions(worker, jobs, DRAIN_TIMEOUT_MS), queue.resume()]);
-    return perSecond(jobs, performance.now() - started);
-  });
+    rates.push(perSecond(jobs, performance.now() - started));
+    const used = process.cpuUsage(cpuBefore);
+    cpu.push((used.user + used.system) / jobs);
+  }
+  const show = (values: readonly number[]): string =>
+    values.map((v) => Math.round(v).toLocaleString('en-US')).join(' / ');
+  ctx.log(`${queue.name} drain, jobs/s: ${show(rates)} → median`);
+  ctx.log(`${queue.name} drain, process CPU per job, µs: ${show(cpu)} → median`);
+  return { perS: percentile(rates, 50), cpuUsPerJob: percentile(cpu, 50) };
 }
 
 export interface QueuePair {

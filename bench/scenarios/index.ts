@@ -41,6 +41,12 @@ export const RATIOS: readonly RatioSpec[] = [
     denominator: 'raw_hmac_post_per_s',
   },
   {
+    key: 'ratio_cpu_per_delivery',
+    label: 'worker CPU per delivery ÷ raw (worker + sink)',
+    numerator: 'herald_worker_cpu_us_per_delivery',
+    denominator: 'raw_hmac_post_cpu_us_per_delivery',
+  },
+  {
     key: 'ratio_publish_seq',
     label: 'publish ÷ raw add, sequential',
     numerator: 'herald_publish_seq_per_s',

@@ -17,7 +17,7 @@ export const rawHmacPost: Scenario = {
     const pair = createQueuePair(ctx, QUEUE_NAME, createHmacPostProcessor(pool, createSigningKey()));
     try {
       let n = 0;
-      const perS = await measureDrainPerSecond(ctx, pair, JOBS, () => ({
+      const { perS, cpuUsPerJob } = await measureDrainPerSecond(ctx, pair, JOBS, () => ({
         userId: `usr_${++n}`,
         enqueuedAtMs: performance.now(),
       }));
@@ -29,6 +29,12 @@ export const rawHmacPost: Scenario = {
       }
       return [
         { key: 'raw_hmac_post_per_s', label: 'drain, HMAC + POST', value: perS, unit: 'deliveries/s' },
+        {
+          key: 'raw_hmac_post_cpu_us_per_delivery',
+          label: 'process CPU per delivery (worker + sink)',
+          value: cpuUsPerJob,
+          unit: 'µs',
+        },
         // Taken while the worker, pool and sink are all still alive: the footprint under load.
         { key: 'raw_rss_mb', label: 'process RSS after drain', value: rssMb(), unit: 'MB' },
       ];

@@ -12,11 +12,14 @@ export const rawNoop: Scenario = {
     try {
       let n = 0;
       // Same job data as the delivery scenarios, so only the processor differs.
-      const perS = await measureDrainPerSecond(ctx, pair, JOBS, () => ({
+      const { perS, cpuUsPerJob } = await measureDrainPerSecond(ctx, pair, JOBS, () => ({
         userId: `usr_${++n}`,
         enqueuedAtMs: performance.now(),
       }));
-      return [{ key: 'raw_noop_jobs_per_s', label: 'drain, no-op processor', value: perS, unit: 'jobs/s' }];
+      return [
+        { key: 'raw_noop_jobs_per_s', label: 'drain, no-op processor', value: perS, unit: 'jobs/s' },
+        { key: 'raw_noop_cpu_us_per_job', label: 'process CPU per job', value: cpuUsPerJob, unit: 'µs' },
+      ];
     } finally {
       await pair.close();
     }

@@ -34,13 +34,14 @@ export function describeIssues(issues: readonly FieldIssue[]): string {
     .join('; ');
 }
 
-function toJob(input: EventForApp): EventJobData {
+/** Every event of one call is published at the same moment: one clock read and one timestamp for all. */
+function toJob(input: EventForApp, nowMs: number, timestamp: string): EventJobData {
   return {
     v: 1,
-    id: newId('event'),
+    id: newId('event', nowMs),
     appId: input.app as string,
     type: input.type,
-    timestamp: new Date().toISOString(),
+    timestamp,
     data: input.data,
     ...(input.idempotencyKey === undefined ? {} : { idempotencyKey: input.idempotencyKey }),
   };
@@ -50,7 +51,8 @@ function toJob(input: EventForApp): EventJobData {
 export function buildEventJob(input: EventForApp): EventJobData {
   const issues = checkEventForApp(input);
   if (issues.length > 0) throw new ValidationError(`invalid event: ${describeIssues(issues)}`, issues);
-  return toJob(input);
+  const nowMs = Date.now();
+  return toJob(input, nowMs, new Date(nowMs).toISOString());
 }
 
 /** All or nothing: one ValidationError listing every bad item, or every job. */
@@ -62,7 +64,9 @@ export function buildEventJobs(inputs: readonly EventForApp[]): EventJobData[] {
       issues,
     );
   }
-  return inputs.map(toJob);
+  const nowMs = Date.now();
+  const timestamp = new Date(nowMs).toISOString();
+  return inputs.map((input) => toJob(input, nowMs, timestamp));
 }
 
 /**

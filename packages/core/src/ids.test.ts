@@ -20,6 +20,14 @@ describe('newId', () => {
     expect(ids.size).toBe(10_000);
   });
 
+  test('when many ids are made, every base32 digit turns up at every random position (all 80 bits are used)', () => {
+    const ids = Array.from({ length: 10_000 }, () => newId('delivery', 42));
+    for (let position = 14; position < 30; position++) {
+      const digits = new Set(ids.map((id) => id[position]));
+      expect(digits.size).toBe(32);
+    }
+  });
+
   test('when given malformed input, isId refuses it', () => {
     expect(isId('webhook', 'wh_short')).toBe(false);
     expect(isId('webhook', 42)).toBe(false);

@@ -2,6 +2,7 @@ import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { HERALD_VERSION, idTimeMs } from '@herald/core';
 import type { DeliveryStatus } from '@herald/db';
 import type {
+  Admission,
   DeliveryOutcome,
   DeliveryRecorder,
   DeliveryTarget,
@@ -13,6 +14,7 @@ import type { Logger } from '@herald/logger';
 import type { HeraldMetrics } from '@herald/observability';
 import { DELIVERY_PRIORITY, parseDeliveryJobData, type DeliveryJobData } from '@herald/queue';
 import { buildSignatureHeader } from '@herald/signing';
+import { HealthyEndpoints } from './healthy-endpoints.js';
 import type { Send } from './http-sender.js';
 import { buildPlatformRequest } from './platform-request.js';
 import { decide, platformError, type RetryPolicyOptions } from './retry-policy.js';
@@ -51,7 +53,11 @@ export interface DeliverDeps {
   metrics?: Pick<HeraldMetrics, 'recordAttempt'> | undefined;
   now?: () => number;
   random?: () => number;
+  /** Which webhooks skip the gate's round trip for now (healthy-endpoints.ts); one per process by default. */
+  healthy?: HealthyEndpoints;
 }
+
+const ADMITTED_HEALTHY = { admitted: true, failures: 0 } as const;
 
 /** Standard Webhooks headers (DESIGN §4); custom headers never override them. */
 export function buildHeaders(
@@ -88,6 +94,7 @@ export function buildHeaders(
 export function createDeliverProcessor(deps: DeliverDeps) {
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
+  const healthy = deps.healthy ?? new HealthyEndpoints();
 
   const record = (outcome: DeliveryOutcome) => deps.recorder.submit(outcome);
 
@@ -109,7 +116,16 @@ export function createDeliverProcessor(deps: DeliverDeps) {
       await record({ ...base, status: 'held', nextAttemptAt: null });
       return 'held';
     }
-    const admission = await deps.gate.admit(target.id, target.rateLimitPerSecond);
+    // A webhook this process saw healthy within the last second (and without a
+    // rate limit) skips the Redis round trip; the bound is in healthy-endpoints.ts.
+    const limited = target.rateLimitPerSecond !== null;
+    let admission: Admission;
+    if (!limited && healthy.isHealthy(target.id, now())) {
+      admission = ADMITTED_HEALTHY;
+    } else {
+      admission = await deps.gate.admit(target.id, target.rateLimitPerSecond);
+      if (admission.admitted && admission.failures === 0 && !limited) healthy.markHealthy(target.id, now());
+    }
     if (!admission.admitted) {
       // Spread the wake-ups so a reopened endpoint is not hit by a thundering herd.
       const spreadMs = Math.min(1_000, Math.max(50, (admission.until - now()) * 0.1));
@@ -135,8 +151,10 @@ export function createDeliverProcessor(deps: DeliverDeps) {
 
     if (decision.kind === 'succeeded') {
       await deps.gate.recordSuccess(target.id, admission.failures);
-    } else if (decision.kind !== 'disable' && decision.countsForBreaker) {
-      await deps.gate.recordFailure(target.id);
+    } else {
+      // Anything but a success: the next delivery to it asks the shared gate.
+      healthy.forget(target.id);
+      if (decision.kind !== 'disable' && decision.countsForBreaker) await deps.gate.recordFailure(target.id);
     }
     if (decision.kind === 'retry' && decision.pauseWebhookMs !== null) {
       await deps.gate.pause(target.id, now() + decision.pauseWebhookMs);

@@ -1,7 +1,6 @@
 import { UnrecoverableError, type Job, type Queue } from 'bullmq';
 import {
   buildEventBody,
-  enqueueDeliveries,
   matchesEventFilter,
   type FanoutItem,
   type FanoutResult,
@@ -11,6 +10,7 @@ import {
 import type { Logger } from '@herald/logger';
 import { DELIVERY_PRIORITY, parseEventJobData, type EventJobData } from '@herald/queue';
 import type { AppLoad } from './app-load.js';
+import { DeliveryEnqueuer } from './delivery-enqueuer.js';
 
 export interface FanoutDeps {
   cache: WebhookCache;
@@ -26,6 +26,7 @@ export interface FanoutDeps {
  * the rows decide which jobs are still owed, and job id = delivery id.
  */
 export function createFanoutProcessor(deps: FanoutDeps) {
+  const enqueuer = new DeliveryEnqueuer(deps.deliveries);
   return async function fanout(job: Job): Promise<number> {
     let event: EventJobData;
     try {
@@ -47,8 +48,7 @@ export function createFanoutProcessor(deps: FanoutDeps) {
     if (pending.length > 0) {
       const body = buildEventBody(event);
       const isBusy = deps.appLoad.record(event.appId, pending.length);
-      await enqueueDeliveries(
-        deps.deliveries,
+      await enqueuer.enqueue(
         pending.map((d) => ({
           deliveryId: d.deliveryId,
           eventId: event.id,
@@ -58,7 +58,7 @@ export function createFanoutProcessor(deps: FanoutDeps) {
           attemptOffset: d.attempts,
           scheduleOffset: d.attempts,
         })),
-        { priority: isBusy ? DELIVERY_PRIORITY.busyApp : DELIVERY_PRIORITY.normal },
+        isBusy ? DELIVERY_PRIORITY.busyApp : DELIVERY_PRIORITY.normal,
       );
     }
     deps.log.debug(

@@ -35,60 +35,104 @@ export interface WebhookEffects {
 
 const MAX_ERROR_LENGTH = 2000;
 
+function attemptRows(outcomes: readonly DeliveryOutcome[]) {
+  return outcomes.flatMap((o) =>
+    o.attemptRecord
+      ? [
+          {
+            id: newId('attempt'),
+            delivery_id: o.deliveryId,
+            attempt: o.attemptRecord.attempt,
+            outcome: o.attemptRecord.outcome,
+            status_code: o.attemptRecord.statusCode,
+            duration_ms: Math.max(0, Math.round(o.attemptRecord.durationMs)),
+            response_snippet: o.attemptRecord.responseSnippet,
+            error: o.attemptRecord.error?.slice(0, MAX_ERROR_LENGTH) ?? null,
+            started_at: o.attemptRecord.startedAt,
+          },
+        ]
+      : [],
+  );
+}
+
+function deliveryRows(outcomes: readonly DeliveryOutcome[]) {
+  return outcomes.map((o) => ({
+    id: o.deliveryId,
+    status: o.status,
+    attempts: o.attempts ?? null,
+    next_attempt_at: o.nextAttemptAt?.toISOString() ?? null,
+    last_attempt_at: o.attemptRecord?.startedAt.toISOString() ?? null,
+    last_status_code: o.attemptRecord?.statusCode ?? null,
+    last_error: o.attemptRecord ? (o.attemptRecord.error?.slice(0, MAX_ERROR_LENGTH) ?? null) : null,
+    has_attempt: o.attemptRecord !== undefined,
+  }));
+}
+
+// One statement for the whole batch. A cancelled delivery stays cancelled
+// (its webhook was deleted while the attempt was in flight).
+const UPDATE_DELIVERIES = sql`
+  update deliveries d set
+    status = case when d.status = 'cancelled' then d.status else v.status end,
+    attempts = coalesce(v.attempts, d.attempts),
+    next_attempt_at = case when d.status = 'cancelled' then null else v.next_attempt_at end,
+    last_attempt_at = case when v.has_attempt then v.last_attempt_at else d.last_attempt_at end,
+    last_status_code = case when v.has_attempt then v.last_status_code else d.last_status_code end,
+    last_error = case when v.has_attempt then v.last_error else d.last_error end,
+    updated_at = now()`;
+
+const DELIVERY_RECORD = sql`(id text, status text, attempts int, next_attempt_at timestamptz,
+  last_attempt_at timestamptz, last_status_code int, last_error text, has_attempt boolean)`;
+
+const ATTEMPT_RECORD = sql`(id text, delivery_id text, attempt int, outcome text, status_code int,
+  duration_ms int, response_snippet text, error text, started_at timestamptz)`;
+
 /**
- * Writes a batch of delivery outcomes in one transaction: attempt rows,
- * delivery statuses, and webhook health (failing_since; auto-disable after
+ * Writes a batch of delivery outcomes atomically: attempt rows, delivery
+ * statuses, and webhook health (failing_since; auto-disable after
  * `disableAfterMs` of continuous failure; 410s).
+ *
+ * A batch with no failure and no disable (the common case) is one statement:
+ * one round trip, no BEGIN/COMMIT. Failures need the step-by-step
+ * transaction, whose later statements read what earlier ones wrote.
  */
 export async function writeDeliveryOutcomes(
   db: Db,
   outcomes: readonly DeliveryOutcome[],
   options: { disableAfterMs: number },
 ): Promise<WebhookEffects> {
-  return db.transaction().execute(async (trx) => {
-    const attempts = outcomes.flatMap((o) =>
-      o.attemptRecord
-        ? [
-            {
-              id: newId('attempt'),
-              delivery_id: o.deliveryId,
-              attempt: o.attemptRecord.attempt,
-              outcome: o.attemptRecord.outcome,
-              status_code: o.attemptRecord.statusCode,
-              duration_ms: Math.max(0, Math.round(o.attemptRecord.durationMs)),
-              response_snippet: o.attemptRecord.responseSnippet,
-              error: o.attemptRecord.error?.slice(0, MAX_ERROR_LENGTH) ?? null,
-              started_at: o.attemptRecord.startedAt,
-            },
-          ]
-        : [],
-    );
-    if (attempts.length > 0) await trx.insertInto('delivery_attempts').values(attempts).execute();
+  if (outcomes.some((o) => o.webhookHealth === 'failure' || o.disableWebhook)) {
+    return writeDeliveryOutcomesStepwise(db, outcomes, options);
+  }
+  const succeeded = [
+    ...new Set(outcomes.filter((o) => o.webhookHealth === 'success').map((o) => o.webhookId)),
+  ];
+  await sql`
+    with attempts as (
+      insert into delivery_attempts
+        (id, delivery_id, attempt, outcome, status_code, duration_ms, response_snippet, error, started_at)
+      select * from jsonb_to_recordset(${JSON.stringify(attemptRows(outcomes))}::jsonb) as a${ATTEMPT_RECORD}
+    ), healthy as (
+      update webhooks set failing_since = null
+      where id = any(${succeeded}::text[]) and failing_since is not null
+    )
+    ${UPDATE_DELIVERIES}
+    from jsonb_to_recordset(${JSON.stringify(deliveryRows(outcomes))}::jsonb) as v${DELIVERY_RECORD}
+    where d.id = v.id`.execute(db);
+  return { disabled: [] };
+}
 
-    const rows = outcomes.map((o) => ({
-      id: o.deliveryId,
-      status: o.status,
-      attempts: o.attempts ?? null,
-      next_attempt_at: o.nextAttemptAt?.toISOString() ?? null,
-      last_attempt_at: o.attemptRecord?.startedAt.toISOString() ?? null,
-      last_status_code: o.attemptRecord?.statusCode ?? null,
-      last_error: o.attemptRecord ? (o.attemptRecord.error?.slice(0, MAX_ERROR_LENGTH) ?? null) : null,
-      has_attempt: o.attemptRecord !== undefined,
-    }));
-    // One statement for the whole batch. A cancelled delivery stays cancelled
-    // (its webhook was deleted while the attempt was in flight).
+/** writeDeliveryOutcomes as a transaction of separate statements (any batch). */
+export async function writeDeliveryOutcomesStepwise(
+  db: Db,
+  outcomes: readonly DeliveryOutcome[],
+  options: { disableAfterMs: number },
+): Promise<WebhookEffects> {
+  return db.transaction().execute(async (trx) => {
+    const attempts = attemptRows(outcomes);
+    if (attempts.length > 0) await trx.insertInto('delivery_attempts').values(attempts).execute();
     await sql`
-      update deliveries d set
-        status = case when d.status = 'cancelled' then d.status else v.status end,
-        attempts = coalesce(v.attempts, d.attempts),
-        next_attempt_at = case when d.status = 'cancelled' then null else v.next_attempt_at end,
-        last_attempt_at = case when v.has_attempt then v.last_attempt_at else d.last_attempt_at end,
-        last_status_code = case when v.has_attempt then v.last_status_code else d.last_status_code end,
-        last_error = case when v.has_attempt then v.last_error else d.last_error end,
-        updated_at = now()
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(
-        id text, status text, attempts int, next_attempt_at timestamptz, last_attempt_at timestamptz,
-        last_status_code int, last_error text, has_attempt boolean)
+      ${UPDATE_DELIVERIES}
+      from jsonb_to_recordset(${JSON.stringify(deliveryRows(outcomes))}::jsonb) as v${DELIVERY_RECORD}
       where d.id = v.id`.execute(trx);
 
     const failed = [
@@ -158,7 +202,7 @@ export function createDeliveryRecorder(
   db: Db,
   options: { disableAfterMs: number } & Pick<
     GroupCommitOptions<DeliveryOutcome, WebhookEffects>,
-    'onRetry' | 'onBatch' | 'maxBatch'
+    'onRetry' | 'onBatch' | 'maxBatch' | 'maxInFlight'
   >,
 ): DeliveryRecorder {
   return new GroupCommitter<DeliveryOutcome, WebhookEffects>({

@@ -94,4 +94,34 @@ describe('GroupCommitter', () => {
     expect(seen[0]!.results).toEqual([2, 4]);
     expect(seen[0]!.waitMs).toBeGreaterThanOrEqual(15);
   });
+
+  test('when maxInFlight is 2, a second batch is written while the first commits, and a third waits for a free slot', async () => {
+    const releases: (() => void)[] = [];
+    const started: number[][] = [];
+    const gc = new GroupCommitter<number, number>({
+      maxInFlight: 2,
+      write: async (items) => {
+        started.push(items);
+        await new Promise<void>((r) => releases.push(r));
+        return items;
+      },
+    });
+    const first = gc.submit(1);
+    await new Promise((r) => setTimeout(r, 5));
+    const second = [gc.submit(2), gc.submit(3)];
+    await new Promise((r) => setTimeout(r, 5));
+    const third = gc.submit(4);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(started).toEqual([[1], [2, 3]]);
+    expect(gc.stats.writing).toBe(2);
+    releases[1]!();
+    await expect(Promise.all(second)).resolves.toEqual([2, 3]);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(started).toEqual([[1], [2, 3], [4]]);
+    releases[0]!();
+    releases[2]!();
+    await expect(Promise.all([first, third])).resolves.toEqual([1, 4]);
+    await gc.flush();
+    expect(gc.stats).toEqual({ batches: 3, items: 4, queued: 0, writing: 0 });
+  });
 });

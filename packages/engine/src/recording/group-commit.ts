@@ -2,6 +2,12 @@ export interface GroupCommitOptions<T, R> {
   /** Writes a whole batch in one transaction; returns one result per item, in order. */
   write(items: T[]): Promise<R[]>;
   maxBatch?: number;
+  /**
+   * Batches written at once (default 1). With 2, the next batch starts while
+   * the previous one commits, so a caller waits about one write, not up to two.
+   * Items of different batches may then commit in either order.
+   */
+  maxInFlight?: number;
   /** Errors worth waiting out (connection lost, server restarting); others fail the items. */
   isTransient?: (error: unknown) => boolean;
   onRetry?: (error: unknown, delayMs: number, batchSize: number) => void;
@@ -36,24 +42,26 @@ export function isTransientDbError(error: unknown): boolean {
 
 /**
  * Group commit: callers submit one item each and wait for the batch that
- * holds it to commit. One batch is written at a time; the next starts as soon
- * as the previous ends, with everything that queued meanwhile. So Postgres
- * sees one transaction per batch, yet no caller is acknowledged before its
- * row is durable. A transient failure retries the same batch with backoff (the
- * callers wait: workers slow down, nothing is dropped); any other failure
- * splits the batch to find and fail only the bad item.
+ * holds it to commit. Up to `maxInFlight` batches are written at a time; a
+ * new one starts as soon as a slot is free, with everything that queued
+ * meanwhile. So Postgres sees one transaction per batch, yet no caller is
+ * acknowledged before its row is durable. A transient failure retries the
+ * same batch with backoff (the callers wait: workers slow down, nothing is
+ * dropped); any other failure splits the batch to find and fail only the bad item.
  */
 export class GroupCommitter<T, R> {
   readonly #options: Required<Omit<GroupCommitOptions<T, R>, 'onRetry' | 'onBatch'>> &
     Pick<GroupCommitOptions<T, R>, 'onRetry' | 'onBatch'>;
   #queue: Pending<T, R>[] = [];
-  #running: Promise<void> | undefined;
+  readonly #writing = new Set<Promise<void>>();
+  #scheduled = false;
   #batches = 0;
   #items = 0;
 
   constructor(options: GroupCommitOptions<T, R>) {
     this.#options = {
       maxBatch: 500,
+      maxInFlight: 1,
       isTransient: isTransientDbError,
       sleep: defaultSleep,
       ...options,
@@ -63,40 +71,54 @@ export class GroupCommitter<T, R> {
   submit(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.#queue.push({ item, at: this.#options.onBatch ? performance.now() : 0, resolve, reject });
-      this.#running ??= this.#drain().finally(() => {
-        this.#running = undefined;
+      if (this.#scheduled || this.#writing.size >= this.#options.maxInFlight) return;
+      this.#scheduled = true;
+      // Yield once so callers submitting in the same tick share the batch.
+      queueMicrotask(() => {
+        this.#scheduled = false;
+        this.#start();
       });
     });
   }
 
   /** Resolves when everything submitted so far is written. */
   async flush(): Promise<void> {
-    while (this.#running) await this.#running;
+    while (this.#writing.size > 0 || this.#queue.length > 0) {
+      if (this.#writing.size === 0) this.#start();
+      await Promise.all(this.#writing);
+    }
   }
 
-  get stats(): { batches: number; items: number; queued: number } {
-    return { batches: this.#batches, items: this.#items, queued: this.#queue.length };
+  get stats(): { batches: number; items: number; queued: number; writing: number } {
+    return {
+      batches: this.#batches,
+      items: this.#items,
+      queued: this.#queue.length,
+      writing: this.#writing.size,
+    };
   }
 
-  async #drain(): Promise<void> {
-    // Yield once so callers submitting in the same tick share the first batch.
-    await Promise.resolve();
-    while (this.#queue.length > 0) {
+  #start(): void {
+    while (this.#writing.size < this.#options.maxInFlight && this.#queue.length > 0) {
       const batch = this.#queue.splice(0, this.#options.maxBatch);
-      await this.#writeWithRetry(batch);
+      const writing: Promise<void> = this.#writeWithRetry(batch)
+        .catch((error: unknown) => {
+          for (const p of batch) p.reject(error);
+        })
+        .finally(() => {
+          this.#writing.delete(writing);
+          this.#start();
+        });
+      this.#writing.add(writing);
     }
   }
 
   async #writeWithRetry(batch: Pending<T, R>[]): Promise<void> {
     let delayMs = 100;
     for (;;) {
+      let results: R[];
       try {
-        const results = await this.#options.write(batch.map((p) => p.item));
-        this.#batches++;
-        this.#items += batch.length;
-        this.#options.onBatch?.(batch.length, performance.now() - batch[0]!.at, results);
-        batch.forEach((p, i) => p.resolve(results[i]!));
-        return;
+        results = await this.#options.write(batch.map((p) => p.item));
       } catch (error) {
         if (this.#options.isTransient(error)) {
           this.#options.onRetry?.(error, delayMs, batch.length);
@@ -113,6 +135,11 @@ export class GroupCommitter<T, R> {
         await this.#writeWithRetry(batch.slice(half));
         return;
       }
+      this.#batches++;
+      this.#items += batch.length;
+      batch.forEach((p, i) => p.resolve(results[i]!));
+      this.#options.onBatch?.(batch.length, performance.now() - batch[0]!.at, results);
+      return;
     }
   }
 }
