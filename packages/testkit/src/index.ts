@@ -9,5 +9,7 @@ export { startReceiver } from './receiver.js';
 export type { ReceivedRequest, Receiver, ReceiverHandler } from './receiver.js';
 export { sleep, waitUntil } from './wait.js';
 export { checkDiscordMessage, startFakeDiscord } from './fake-discord.js';
-export type { FakeDiscord, FakePlatform } from './fake-discord.js';
+export type { FakeDiscord, FakePlatform, FakePlatformOptions } from './fake-discord.js';
 export { checkTelegramHtml, startFakeTelegram } from './fake-telegram.js';
+export { checkSlackMessage, startFakeSlack } from './fake-slack.js';
+export type { FakeRateLimit } from './rate-window.js';

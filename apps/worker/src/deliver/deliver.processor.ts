@@ -1,14 +1,15 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { HERALD_VERSION, idTimeMs } from '@herald/core';
-import type { DeliveryStatus } from '@herald/db';
+import type { DeliveryStatus, WebhookFormat } from '@herald/db';
 import type {
   DeliveryOutcome,
   DeliveryRecorder,
   DeliveryTarget,
   EndpointGate,
+  PlatformPace,
   WebhookCache,
 } from '@herald/engine';
-import { isReservedHeader } from '@herald/engine';
+import { PLATFORM_PACING, effectiveRateLimit, isReservedHeader } from '@herald/engine';
 import type { Logger } from '@herald/logger';
 import type { HeraldMetrics } from '@herald/observability';
 import { DELIVERY_PRIORITY, parseDeliveryJobData, type DeliveryJobData } from '@herald/queue';
@@ -49,6 +50,8 @@ export interface DeliverDeps {
   notifyChanged: (appId: string) => Promise<void>;
   /** Counts attempts, outcomes, dead letters and publish→delivery latency. */
   metrics?: Pick<HeraldMetrics, 'recordAttempt'> | undefined;
+  /** Per-format pace (default `PLATFORM_PACING`: Discord 30/min, Telegram 20/min); tests shorten it. */
+  platformPacing?: Readonly<Partial<Record<WebhookFormat, PlatformPace>>> | undefined;
   now?: () => number;
   random?: () => number;
 }
@@ -88,6 +91,7 @@ export function buildHeaders(
 export function createDeliverProcessor(deps: DeliverDeps) {
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
+  const pacing = deps.platformPacing ?? PLATFORM_PACING;
 
   const record = (outcome: DeliveryOutcome) => deps.recorder.submit(outcome);
 
@@ -109,7 +113,10 @@ export function createDeliverProcessor(deps: DeliverDeps) {
       await record({ ...base, status: 'held', nextAttemptAt: null });
       return 'held';
     }
-    const admission = await deps.gate.admit(target.id, target.rateLimitPerSecond);
+    const admission = await deps.gate.admit(
+      target.id,
+      effectiveRateLimit(target.rateLimitPerSecond, pacing[target.format]),
+    );
     if (!admission.admitted) {
       // Spread the wake-ups so a reopened endpoint is not hit by a thundering herd.
       const spreadMs = Math.min(1_000, Math.max(50, (admission.until - now()) * 0.1));
@@ -142,6 +149,9 @@ export function createDeliverProcessor(deps: DeliverDeps) {
       await deps.gate.pause(target.id, now() + decision.pauseWebhookMs);
     }
 
+    // A 2xx the platform calls a failure (Telegram ok:false) is recorded as one.
+    const outcome =
+      decision.kind !== 'succeeded' && result.outcome === 'success' ? 'http_error' : result.outcome;
     const status: DeliveryStatus =
       decision.kind === 'succeeded' ? 'succeeded' : decision.kind === 'retry' ? 'failed' : 'dead';
     const effects = await record({
@@ -151,7 +161,7 @@ export function createDeliverProcessor(deps: DeliverDeps) {
       nextAttemptAt: decision.kind === 'retry' ? new Date(now() + decision.delayMs) : null,
       attemptRecord: {
         attempt,
-        outcome: result.outcome,
+        outcome,
         statusCode: result.statusCode,
         durationMs: result.durationMs,
         responseSnippet: result.responseSnippet,
@@ -169,7 +179,7 @@ export function createDeliverProcessor(deps: DeliverDeps) {
       ...(decision.kind === 'disable' ? { disableWebhook: decision.reason } : {}),
     });
     deps.metrics?.recordAttempt({
-      outcome: result.outcome,
+      outcome,
       statusCode: result.statusCode,
       durationMs: result.durationMs,
       dead: status === 'dead',
@@ -187,7 +197,7 @@ export function createDeliverProcessor(deps: DeliverDeps) {
       webhookId: target.id,
       attempt,
       statusCode: result.statusCode,
-      outcome: result.outcome,
+      outcome,
       durationMs: result.durationMs,
     };
     switch (decision.kind) {
