@@ -62,6 +62,12 @@ export type {
 export { writeFanout } from './events/fanout.repository.js';
 export type { FanoutItem, FanoutResult, RecordedDelivery } from './events/fanout.repository.js';
 export { getEventWithDeliveries } from './events/events.service.js';
+export { sendTestEvent } from './events/test-event.js';
+export type { SentTestEvent, TestEventInput } from './events/test-event.js';
+export { getWebhookActivity } from './deliveries/webhook-activity.js';
+export type { ActivityBucket } from './deliveries/webhook-activity.js';
+export { getReplayProgress } from './deliveries/replay-progress.js';
+export type { ReplayProgress } from './deliveries/replay-progress.js';
 export type { EventAttempt, EventDelivery, EventWithDeliveries } from './events/events.service.js';
 export { GroupCommitter, isTransientDbError, retryOnConflict } from './recording/group-commit.js';
 export type { GroupCommitOptions } from './recording/group-commit.js';
