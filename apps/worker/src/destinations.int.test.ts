@@ -2,14 +2,19 @@ import { deleteAllWebhooks, CLI_ACTOR } from '@herald/engine';
 import {
   checkDiscordMessage,
   checkTelegramHtml,
+  checkSlackMessage,
   startFakeDiscord,
+  startFakeSlack,
   startFakeTelegram,
   startReceiver,
   waitUntil,
   type FakePlatform,
   type Receiver,
 } from '@herald/testkit';
-import { startHarness, type Harness } from './testing/harness.js';
+import { createLogger } from '@herald/logger';
+import { createKeyring } from '@herald/signing';
+import { TEST_KEY, startHarness, type Harness } from './testing/harness.js';
+import { createWorker, type HeraldWorker } from './worker.js';
 
 async function deliveryRows(h: Harness, webhookId: string) {
   return h.t.db.selectFrom('deliveries').selectAll().where('webhook_id', '=', webhookId).execute();
@@ -77,10 +82,14 @@ describe('Discord, Telegram and Slack destinations', () => {
     expect(req!.headers['user-agent']).toMatch(/^Herald-Webhooks\//);
     expect(req!.headers['webhook-signature']).toBeUndefined();
     expect(req!.headers['herald-delivery-id']).toBe(row.id);
-    const message = discord.accepted[0] as { allowed_mentions: unknown; embeds: { title: string }[] };
+    const message = discord.accepted[0] as {
+      allowed_mentions: unknown;
+      embeds: { title: string; author?: { name: string } }[];
+    };
     expect(checkDiscordMessage(message)).toBeNull();
     expect(message.allowed_mentions).toEqual({ parse: [] });
     expect(message.embeds[0]!.title).toBe('🛡️ Login failed');
+    expect(message.embeds[0]!.author).toEqual({ name: 'Test app' });
   });
 
   test('a Telegram-format event lands with the chat_id from the URL', async () => {
@@ -146,17 +155,57 @@ describe('Discord, Telegram and Slack destinations', () => {
     expect(telegram.accepted).toHaveLength(1);
   });
 
-  test('a Slack-format event is Block Kit JSON with a text fallback', async () => {
-    const slack = await startReceiver((_req, res) => void res.writeHead(200).end('ok'));
-    receivers.push(slack);
-    const { id: webhookId } = await h.addWebhook({ url: `${slack.url}/services/T/B/X`, format: 'slack' });
+  test('a Slack-format event with adversarial data is accepted by Slack, unsigned and mention-free', async () => {
+    const slack = track(await startFakeSlack());
+    const { id: webhookId } = await h.addWebhook({ url: slack.url, format: 'slack' });
     await h.client.publish({ app: h.appId, type: 'payment.failed', data: adversarial });
     await waitForStatus(h, webhookId, 'succeeded');
-    const body = JSON.parse(slack.requests[0]!.body) as { text: string; blocks: unknown[] };
+    expect(slack.rejected).toEqual([]);
+    const body = slack.accepted[0] as { text: string; blocks: unknown[] };
+    expect(checkSlackMessage(body)).toBeNull();
     expect(body.text).toBe('❌ Payment failed');
     expect(body.blocks.length).toBeLessThanOrEqual(50);
-    expect(slack.requests[0]!.body).not.toContain('<!everyone>');
-    expect(slack.requests[0]!.headers['webhook-signature']).toBeUndefined();
+    const raw = slack.receiver.requests[0]!.body;
+    expect(raw).not.toContain('<!everyone>');
+    expect(raw).not.toContain('<@123>');
+    expect(raw).not.toContain('<script>');
+    // The app's name is in the context line.
+    expect(raw).toContain('Test app · ');
+    expect(slack.receiver.requests[0]!.headers['webhook-signature']).toBeUndefined();
+  });
+
+  test('a Slack 429 with Retry-After delays the webhook, then the message goes through', async () => {
+    const slack = track(await startFakeSlack());
+    slack.rateLimitNext(1, 1);
+    const { id: webhookId } = await h.addWebhook({ url: slack.url, format: 'slack' });
+    await h.client.publish({ app: h.appId, type: 'user.register', data: { user: 'u' } });
+    const row = await waitForStatus(h, webhookId, 'succeeded');
+    const [first, second] = slack.receiver.requests;
+    expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(900);
+    expect((await attemptsOf(h, row.id)).map((a) => a.status_code)).toEqual([429, 200]);
+  });
+
+  test('a Telegram 200 with ok:false is a failed attempt with its description, not a success', async () => {
+    const fake = await startReceiver(
+      (_req, res) =>
+        void res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end('{"ok":false,"error_code":400,"description":"Bad Request: chat not found"}'),
+    );
+    receivers.push(fake);
+    const { id: webhookId } = await h.addWebhook({
+      url: `${fake.url}/bot1:T/sendMessage?chat_id=1`,
+      format: 'telegram',
+    });
+    await h.client.publish({ app: h.appId, type: 'payment.success', data: { amount: 1 } });
+    const row = await waitUntil(async () => (await deliveryRows(h, webhookId)).find((r) => r.attempts >= 1), {
+      what: 'an attempted delivery',
+    });
+    expect(row.status).not.toBe('succeeded');
+    const [attempt] = await attemptsOf(h, row.id);
+    expect(attempt!.status_code).toBe(200);
+    expect(attempt!.outcome).toBe('http_error');
+    expect(attempt!.error).toBe('Telegram: Bad Request: chat not found');
   });
 
   test('a Discord 404 disables the webhook with the reason', async () => {
@@ -175,5 +224,99 @@ describe('Discord, Telegram and Slack destinations', () => {
     expect(discord.receiver.requests).toHaveLength(1);
     const [attempt] = await attemptsOf(h, row.id);
     expect(attempt!.error).toBe('Discord: Unknown Webhook (code 10015)');
+  });
+});
+
+// Pacing runs through the shared gate: two workers (each with its own gate and
+// Redis scripts) on one queue still space one webhook's messages.
+describe('per-platform pacing across workers', () => {
+  const PACE = { max: 2, perMs: 800 }; // one message every 400 ms, no burst
+  const INTERVAL = PACE.perMs / PACE.max;
+  const MESSAGES = 6;
+  let h: Harness;
+  let second: HeraldWorker;
+  const fakes: FakePlatform[] = [];
+
+  beforeAll(async () => {
+    const pacing = { discord: PACE, telegram: PACE };
+    h = await startHarness({ platformPacing: pacing });
+    second = createWorker({
+      db: h.t.db,
+      redis: h.redis,
+      log: createLogger({ name: 'test-worker-2', level: 'silent' }),
+      keyring: createKeyring(TEST_KEY, []),
+      queuePrefix: h.prefix,
+      concurrency: 20,
+      busyAppPerSecond: 1_000_000,
+      retryScheduleMs: [200, 200, 200],
+      deliveryTimeoutMs: 1_500,
+      allowPrivateNetworks: true,
+      breakerFailures: 0,
+      breakerOpenMs: 1_000,
+      disableAfterMs: 5 * 86_400_000,
+      reconcileEveryMs: 60_000,
+      shutdownTimeoutMs: 5_000,
+      platformPacing: pacing,
+    });
+    await second.start();
+  });
+  afterAll(async () => {
+    await second.close();
+    await h.close();
+    await Promise.all(fakes.map((f) => f.close()));
+  });
+
+  test.each([
+    ['discord', startFakeDiscord],
+    ['telegram', startFakeTelegram],
+  ] as const)(
+    '%s: a burst of messages is spread out and the platform never answers 429',
+    async (format, start) => {
+      // The fake enforces a limit a little looser than the pace (arrival jitter), like the platform would.
+      const fake = await start({ rateLimit: { max: PACE.max, perMs: PACE.perMs - 150 } });
+      fakes.push(fake);
+      const url = format === 'telegram' ? `${fake.url}?chat_id=7` : fake.url;
+      const { id: webhookId } = await h.addWebhook({ url, format });
+      await h.client.publishBatch(
+        Array.from({ length: MESSAGES }, (_, i) => ({ app: h.appId, type: 'user.register', data: { n: i } })),
+      );
+      const rows = await waitUntil(
+        async () => {
+          const found = await deliveryRows(h, webhookId);
+          return found.length === MESSAGES && found.every((r) => r.status === 'succeeded')
+            ? found
+            : undefined;
+        },
+        { what: 'every paced delivery succeeded', timeoutMs: 30_000 },
+      );
+      expect(fake.rejected).toEqual([]);
+      expect(fake.accepted).toHaveLength(MESSAGES);
+      // Waiting at the gate used no attempt.
+      expect(rows.map((r) => r.attempts)).toEqual(Array(MESSAGES).fill(1));
+      const times = fake.receiver.requests.map((r) => r.receivedAt).sort((a, b) => a - b);
+      expect(times).toHaveLength(MESSAGES);
+      // Admissions are exactly INTERVAL apart; arrivals may jitter a little either way.
+      for (let i = 1; i < times.length; i++)
+        expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(INTERVAL - 150);
+      expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual((MESSAGES - 1) * INTERVAL - 150);
+    },
+  );
+
+  test('the fake does enforce its limit: an unpaced burst to it gets 429s', async () => {
+    const fake = await startFakeSlack({ rateLimit: { max: PACE.max, perMs: PACE.perMs - 150 } });
+    fakes.push(fake);
+    const { id: webhookId } = await h.addWebhook({ url: fake.url, format: 'slack' });
+    await h.client.publishBatch(
+      Array.from({ length: 4 }, (_, i) => ({ app: h.appId, type: 'user.register', data: { n: i } })),
+    );
+    await waitUntil(
+      async () => {
+        const found = await deliveryRows(h, webhookId);
+        return found.length === 4 && found.every((r) => r.status === 'succeeded') ? found : undefined;
+      },
+      { what: 'every Slack delivery succeeded after its 429', timeoutMs: 30_000 },
+    );
+    expect(fake.rejected.some((r) => r.status === 429)).toBe(true);
+    expect(fake.accepted).toHaveLength(4);
   });
 });

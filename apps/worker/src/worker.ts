@@ -1,5 +1,5 @@
 import { Worker, type Job } from 'bullmq';
-import type { Db } from '@herald/db';
+import type { Db, WebhookFormat } from '@herald/db';
 import {
   EndpointGate,
   GroupCommitter,
@@ -13,6 +13,7 @@ import {
   type Engine,
   type FanoutItem,
   type FanoutResult,
+  type PlatformPace,
 } from '@herald/engine';
 import type { Logger } from '@herald/logger';
 import { createGuardedAgent, type Resolver } from '@herald/net';
@@ -52,6 +53,8 @@ export interface WorkerDeps {
   busyAppPerSecond?: number;
   /** Prometheus metrics to record into (the process serves them); none when left out. */
   metrics?: HeraldMetrics;
+  /** Per-format pace of each webhook (default `PLATFORM_PACING`); tests pass a short one. */
+  platformPacing?: Readonly<Partial<Record<WebhookFormat, PlatformPace>>>;
 }
 
 export interface HeraldWorker {
@@ -134,6 +137,7 @@ export function createWorker(deps: WorkerDeps): HeraldWorker {
       log,
       notifyChanged: (appId) => notifyWebhooksChanged(deps.redis, deps.queuePrefix, appId),
       metrics,
+      platformPacing: deps.platformPacing,
     }),
     {
       connection,

@@ -94,6 +94,8 @@ export interface DeliveriesTable {
   last_error: string | null;
   created_at: DefaultedTimestamp;
   updated_at: DefaultedTimestamp;
+  /** The replay that last queued this delivery again (progress of a replay). */
+  replay_id: string | null;
 }
 
 export interface DeliveryAttemptsTable {

@@ -74,11 +74,23 @@ export {
   searchEvents,
 } from './events/event-search.js';
 export type { EventSearch, EventSummary } from './events/event-search.js';
+export { sendTestEvent } from './events/test-event.js';
+export type { SentTestEvent, TestEventInput } from './events/test-event.js';
+export { getWebhookActivity } from './deliveries/webhook-activity.js';
+export type { ActivityBucket } from './deliveries/webhook-activity.js';
+export { getReplayProgress } from './deliveries/replay-progress.js';
+export type { ReplayProgress } from './deliveries/replay-progress.js';
 export type { EventAttempt, EventDelivery, EventWithDeliveries } from './events/events.service.js';
 export { GroupCommitter, isTransientDbError, retryOnConflict } from './recording/group-commit.js';
 export type { GroupCommitOptions } from './recording/group-commit.js';
-export { EndpointGate } from './gate/endpoint-gate.js';
-export type { Admission, EndpointGateOptions, GateWaitReason } from './gate/endpoint-gate.js';
+export { EndpointGate, PLATFORM_PACING, effectiveRateLimit } from './gate/endpoint-gate.js';
+export type {
+  Admission,
+  EndpointGateOptions,
+  GateRateLimit,
+  GateWaitReason,
+  PlatformPace,
+} from './gate/endpoint-gate.js';
 export { proposeFormat } from './render/detect.js';
 export type { ProposedFormat } from './render/detect.js';
 export { DISCORD_LIMITS, discordEmbedLength, renderDiscord } from './render/discord.js';

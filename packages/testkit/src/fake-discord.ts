@@ -1,3 +1,4 @@
+import { createRateWindow, type FakeRateLimit } from './rate-window.js';
 import { startReceiver, type Receiver } from './receiver.js';
 
 /**
@@ -94,8 +95,14 @@ export interface FakeDiscord extends FakePlatform {
   deleteWebhook(): void;
 }
 
+export interface FakePlatformOptions {
+  /** Enforce a rate limit the way the platform does (a 429 with retry_after for each request over it). */
+  rateLimit?: FakeRateLimit;
+}
+
 /** A local Discord webhook endpoint (`/api/webhooks/1/token`) enforcing Discord's validation. */
-export async function startFakeDiscord(): Promise<FakeDiscord> {
+export async function startFakeDiscord(options: FakePlatformOptions = {}): Promise<FakeDiscord> {
+  const window = createRateWindow(options.rateLimit);
   const accepted: unknown[] = [];
   const rejected: { status: number; body: unknown }[] = [];
   let limited = 0;
@@ -110,12 +117,14 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
     if (req.method !== 'POST' || !/^\/api\/webhooks\/[^/]+\/[^/?]+/.test(req.path))
       return answer(404, { message: '404: Not Found', code: 0 });
     if (deleted) return answer(404, { message: 'Unknown Webhook', code: 10015 });
-    if (limited > 0) {
-      limited -= 1;
+    const overMs = window.check();
+    if (limited > 0 || overMs !== null) {
+      if (overMs === null) limited -= 1;
+      const seconds = overMs === null ? retryAfter : overMs / 1000;
       return answer(
         429,
-        { message: 'You are being rate limited.', retry_after: retryAfter, global: false },
-        { 'retry-after': String(Math.ceil(retryAfter)) },
+        { message: 'You are being rate limited.', retry_after: seconds, global: false },
+        { 'retry-after': String(Math.ceil(seconds)) },
       );
     }
     if (!(req.headers['content-type'] ?? '').startsWith('application/json'))

@@ -1,4 +1,5 @@
-import type { FakePlatform } from './fake-discord.js';
+import type { FakePlatform, FakePlatformOptions } from './fake-discord.js';
+import { createRateWindow } from './rate-window.js';
 import { startReceiver } from './receiver.js';
 
 const TELEGRAM_TAGS = new Set([
@@ -53,7 +54,8 @@ export function checkTelegramHtml(text: string): string | null {
 }
 
 /** A local Telegram Bot API `sendMessage` (`/bot<token>/sendMessage`) enforcing its rules. */
-export async function startFakeTelegram(): Promise<FakePlatform> {
+export async function startFakeTelegram(options: FakePlatformOptions = {}): Promise<FakePlatform> {
+  const window = createRateWindow(options.rateLimit);
   const accepted: unknown[] = [];
   const rejected: { status: number; body: unknown }[] = [];
   let limited = 0;
@@ -68,17 +70,20 @@ export async function startFakeTelegram(): Promise<FakePlatform> {
       answer(status, { ok: false, error_code: status, description, ...extra });
     const path = new URL(req.path, 'http://x');
     if (!/^\/bot[^/]+\/sendMessage$/.test(path.pathname)) return fail(404, 'Not Found');
-    if (limited > 0) {
-      limited -= 1;
+    const overMs = window.check();
+    if (limited > 0 || overMs !== null) {
+      if (overMs === null) limited -= 1;
+      // Telegram's retry_after is whole seconds.
+      const seconds = overMs === null ? retryAfter : Math.ceil(overMs / 1000);
       return answer(
         429,
         {
           ok: false,
           error_code: 429,
-          description: `Too Many Requests: retry after ${retryAfter}`,
-          parameters: { retry_after: retryAfter },
+          description: `Too Many Requests: retry after ${seconds}`,
+          parameters: { retry_after: seconds },
         },
-        { 'retry-after': String(Math.ceil(retryAfter)) },
+        { 'retry-after': String(Math.ceil(seconds)) },
       );
     }
     let body: Record<string, unknown>;

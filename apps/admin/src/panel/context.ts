@@ -111,7 +111,7 @@ export async function renderPanel(
     admin: currentAdmin(res),
     apps,
     csrfToken: csrfTokenFor(req),
-    flash: flash ? { type: flash.type, message: flash.message } : undefined,
+    flash: flash ? { type: flash.type, message: flash.message, link: flash.link } : undefined,
     form: flash?.form ?? {},
     // Shown again inside the reopened form: the modal's backdrop covers the toast.
     formError: flash?.form && flash.type === 'error' ? flash.message : undefined,

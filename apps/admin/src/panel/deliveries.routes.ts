@@ -38,6 +38,11 @@ export function webhookDeliveriesPath(appId: string, webhookId: string): string 
   return `/apps/${appId}/webhooks/${webhookId}/deliveries`;
 }
 
+/** The page that follows one replay's deliveries. */
+export function replayProgressPath(appId: string, webhookId: string, replayId: string): string {
+  return `/apps/${appId}/webhooks/${webhookId}/replays/${replayId}`;
+}
+
 export function deliveryPath(appId: string, deliveryId: string): string {
   return `/apps/${appId}/deliveries/${deliveryId}`;
 }
@@ -198,10 +203,13 @@ export function registerDeliveryRoutes(router: Router, ctx: PanelContext): void 
       return redirectAfterSave(req, res, back);
     }
     try {
-      const { count } = await replayWebhook(engine, actorOf(req, currentAdmin(res)), app.id, webhookId, {
-        since,
-        ...(onlyDead ? { status: 'dead' as const } : {}),
-      });
+      const { count, replayId } = await replayWebhook(
+        engine,
+        actorOf(req, currentAdmin(res)),
+        app.id,
+        webhookId,
+        { since, ...(onlyDead ? { status: 'dead' as const } : {}) },
+      );
       setFlash(req, {
         type: 'success',
         message:
@@ -209,6 +217,9 @@ export function registerDeliveryRoutes(router: Router, ctx: PanelContext): void 
             ? `Nothing to replay: no ${onlyDead ? 'dead letters' : 'finished deliveries'} since then.`
             : `Replaying ${plural(count, 'delivery', 'deliveries')}.`,
       });
+      // Its progress page follows the replayed deliveries until none is left pending.
+      if (count > 0)
+        return await redirectAfterSave(req, res, replayProgressPath(app.id, webhookId, replayId));
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       setFlash(req, { type: 'error', message: describeValidation(error) });

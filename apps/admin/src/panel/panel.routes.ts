@@ -21,6 +21,7 @@ import { registerQueueRoutes } from './queues.routes.js';
 import { ABSOLUTE_TIMEOUT_MS, IDLE_TIMEOUT_MS, createSessionMiddleware } from './session.js';
 import { PostgresSessionStore } from './session-store.js';
 import { registerWebhookDetailRoutes } from './webhook-detail.routes.js';
+import { registerWebhookInsightRoutes } from './webhook-insights.routes.js';
 import { registerWebhookRoutes } from './webhooks.routes.js';
 
 export interface PanelDeps {
@@ -141,6 +142,7 @@ export function createPanelRouter(deps: PanelDeps): Router {
   registerAppRoutes(router, ctx);
   registerWebhookRoutes(router, ctx);
   registerWebhookDetailRoutes(router, ctx);
+  registerWebhookInsightRoutes(router, ctx);
   registerDeliveryRoutes(router, ctx);
   registerApiKeyRoutes(router, ctx);
   registerEventRoutes(router, ctx);

@@ -13,6 +13,8 @@ export interface Flash {
   revealLabel?: string;
   /** What the failed form held, so the modal reopens filled in. */
   form?: Record<string, string>;
+  /** A link shown in the toast (a panel path). */
+  link?: { href: string; label: string };
 }
 
 declare module 'express-session' {

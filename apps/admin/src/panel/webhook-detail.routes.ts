@@ -4,6 +4,7 @@ import {
   countHeldDeliveries,
   findAdminByEmail,
   getWebhook,
+  getWebhookActivity,
   recordAudit,
   revealWebhookSecret,
   rotateWebhookSecret,
@@ -12,6 +13,7 @@ import {
   verifyPassword,
   type Webhook,
 } from '@herald/engine';
+import { buildActivityChart } from './activity-chart.js';
 import {
   actorOf,
   appFromPath,
@@ -91,7 +93,10 @@ export function registerWebhookDetailRoutes(router: Router, ctx: PanelContext): 
   router.get('/apps/:appId/webhooks/:webhookId', async (req, res) => {
     const app = await appFromPath(ctx, req);
     const webhook = await getWebhook(engine, app.id, webhookIdFromPath(req));
-    const held = await countHeldDeliveries(engine, app.id, webhook.id);
+    const [held, activity] = await Promise.all([
+      countHeldDeliveries(engine, app.id, webhook.id),
+      getWebhookActivity(engine, app.id, webhook.id),
+    ]);
     const catalog = new Set<string>(EVENT_CATALOG);
     const previousSecretValid =
       webhook.previousSecretExpiresAt !== null && webhook.previousSecretExpiresAt.getTime() > Date.now();
@@ -101,6 +106,7 @@ export function registerWebhookDetailRoutes(router: Router, ctx: PanelContext): 
       currentApp: app,
       webhook,
       held,
+      chart: buildActivityChart(activity),
       catalog: EVENT_CATALOG,
       formats: FORMATS,
       // What the form shows when no failed submission is being redisplayed.

@@ -1,15 +1,16 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { HERALD_VERSION, idTimeMs } from '@herald/core';
-import type { DeliveryStatus } from '@herald/db';
+import type { DeliveryStatus, WebhookFormat } from '@herald/db';
 import type {
   Admission,
   DeliveryOutcome,
   DeliveryRecorder,
   DeliveryTarget,
   EndpointGate,
+  PlatformPace,
   WebhookCache,
 } from '@herald/engine';
-import { isReservedHeader } from '@herald/engine';
+import { PLATFORM_PACING, effectiveRateLimit, isReservedHeader } from '@herald/engine';
 import type { Logger } from '@herald/logger';
 import type { HeraldMetrics } from '@herald/observability';
 import { DELIVERY_PRIORITY, parseDeliveryJobData, type DeliveryJobData } from '@herald/queue';
@@ -51,6 +52,8 @@ export interface DeliverDeps {
   notifyChanged: (appId: string) => Promise<void>;
   /** Counts attempts, outcomes, dead letters and publish→delivery latency. */
   metrics?: Pick<HeraldMetrics, 'recordAttempt'> | undefined;
+  /** Per-format pace (default `PLATFORM_PACING`: Discord 30/min, Telegram 20/min); tests shorten it. */
+  platformPacing?: Readonly<Partial<Record<WebhookFormat, PlatformPace>>> | undefined;
   now?: () => number;
   random?: () => number;
   /** Which webhooks skip the gate's round trip for now (healthy-endpoints.ts); one per process by default. */
@@ -95,6 +98,7 @@ export function createDeliverProcessor(deps: DeliverDeps) {
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
   const healthy = deps.healthy ?? new HealthyEndpoints();
+  const pacing = deps.platformPacing ?? PLATFORM_PACING;
 
   const record = (outcome: DeliveryOutcome) => deps.recorder.submit(outcome);
 
@@ -116,14 +120,16 @@ export function createDeliverProcessor(deps: DeliverDeps) {
       await record({ ...base, status: 'held', nextAttemptAt: null });
       return 'held';
     }
-    // A webhook this process saw healthy within the last second (and without a
-    // rate limit) skips the Redis round trip; the bound is in healthy-endpoints.ts.
-    const limited = target.rateLimitPerSecond !== null;
+    // A webhook this process saw healthy within the last second (and with no
+    // rate limit or platform pace) skips the Redis round trip; the bound is in
+    // healthy-endpoints.ts.
+    const rateLimit = effectiveRateLimit(target.rateLimitPerSecond, pacing[target.format]);
+    const limited = rateLimit !== null;
     let admission: Admission;
     if (!limited && healthy.isHealthy(target.id, now())) {
       admission = ADMITTED_HEALTHY;
     } else {
-      admission = await deps.gate.admit(target.id, target.rateLimitPerSecond);
+      admission = await deps.gate.admit(target.id, rateLimit);
       if (admission.admitted && admission.failures === 0 && !limited) healthy.markHealthy(target.id, now());
     }
     if (!admission.admitted) {
@@ -160,6 +166,9 @@ export function createDeliverProcessor(deps: DeliverDeps) {
       await deps.gate.pause(target.id, now() + decision.pauseWebhookMs);
     }
 
+    // A 2xx the platform calls a failure (Telegram ok:false) is recorded as one.
+    const outcome =
+      decision.kind !== 'succeeded' && result.outcome === 'success' ? 'http_error' : result.outcome;
     const status: DeliveryStatus =
       decision.kind === 'succeeded' ? 'succeeded' : decision.kind === 'retry' ? 'failed' : 'dead';
     const effects = await record({
@@ -169,7 +178,7 @@ export function createDeliverProcessor(deps: DeliverDeps) {
       nextAttemptAt: decision.kind === 'retry' ? new Date(now() + decision.delayMs) : null,
       attemptRecord: {
         attempt,
-        outcome: result.outcome,
+        outcome,
         statusCode: result.statusCode,
         durationMs: result.durationMs,
         responseSnippet: result.responseSnippet,
@@ -187,7 +196,7 @@ export function createDeliverProcessor(deps: DeliverDeps) {
       ...(decision.kind === 'disable' ? { disableWebhook: decision.reason } : {}),
     });
     deps.metrics?.recordAttempt({
-      outcome: result.outcome,
+      outcome,
       statusCode: result.statusCode,
       durationMs: result.durationMs,
       dead: status === 'dead',
@@ -205,7 +214,7 @@ export function createDeliverProcessor(deps: DeliverDeps) {
       webhookId: target.id,
       attempt,
       statusCode: result.statusCode,
-      outcome: result.outcome,
+      outcome,
       durationMs: result.durationMs,
     };
     switch (decision.kind) {

@@ -75,6 +75,30 @@ describe('platform answers', () => {
     expect(decide(answer(404, 'telegram', { ok: false }), 0, opts)).toMatchObject({ kind: 'retry' });
   });
 
+  test('a Telegram 2xx with ok:false is a failure (counted by the breaker), ok:true a success', () => {
+    const refusal = { ok: false, error_code: 400, description: 'Bad Request: chat not found' };
+    expect(decide(answer(200, 'telegram', refusal), 0, opts)).toMatchObject({
+      kind: 'retry',
+      countsForBreaker: true,
+    });
+    expect(decide(answer(200, 'telegram', refusal), 2, opts)).toMatchObject({ kind: 'dead' });
+    expect(decide(answer(200, 'telegram', { ok: true, result: {} }), 0, opts)).toEqual({ kind: 'succeeded' });
+    // A body cut short still starts with its verdict.
+    expect(decide(answer(200, 'telegram', '{"ok":false,"description":"x'), 0, opts)).toMatchObject({
+      kind: 'retry',
+    });
+    expect(
+      decide(answer(200, 'telegram', `{"ok":true,"result":{"text":"${'x'.repeat(50)}`), 0, opts),
+    ).toEqual({
+      kind: 'succeeded',
+    });
+    // Only Telegram's answers are read that way.
+    expect(decide(answer(200, 'standard', refusal), 0, opts)).toEqual({ kind: 'succeeded' });
+    expect(platformError('telegram', 200, JSON.stringify(refusal))).toBe(
+      'Telegram: Bad Request: chat not found',
+    );
+  });
+
   test('Telegram’s ok:false description and Discord’s message become the attempt error', () => {
     expect(
       platformError(
@@ -104,6 +128,7 @@ describe('buildPlatformRequest', () => {
     eventTypes: [],
     rateLimitPerSecond: null,
     signingKeys: [Buffer.alloc(32)],
+    appName: 'Shop <b>&',
   });
   const data = {
     deliveryId: 'dlv_1',
@@ -137,6 +162,7 @@ describe('buildPlatformRequest', () => {
     const body = JSON.parse(req.body);
     expect(body.embeds[0].title).toBe('🛡️ Login failed');
     expect(body.embeds[0].footer.text).toBe('auth.login.failed · msg_1');
+    expect(body.embeds[0].author).toEqual({ name: 'Shop <b>&' });
     expect(body.allowed_mentions).toEqual({ parse: [] });
   });
 
@@ -148,7 +174,10 @@ describe('buildPlatformRequest', () => {
       'ua',
     );
     expect(req.url).toBe('https://api.telegram.org/bot1:AA/sendMessage');
-    expect(JSON.parse(req.body)).toMatchObject({ chat_id: '-100123', parse_mode: 'HTML' });
+    const body = JSON.parse(req.body);
+    expect(body).toMatchObject({ chat_id: '-100123', parse_mode: 'HTML' });
+    // The app name is in the message, escaped for Telegram's HTML.
+    expect(body.text).toContain('<i>Shop &lt;b&gt;&amp;</i>');
   });
 
   test('Slack gets blocks with a text fallback', () => {
@@ -159,8 +188,9 @@ describe('buildPlatformRequest', () => {
       'ua',
     );
     expect(req.url).toBe('https://hooks.slack.com/services/T/B/X');
-    const body = JSON.parse(req.body);
+    const body = JSON.parse(req.body) as { text: string; blocks: unknown[] };
     expect(body.text).toBe('🛡️ Login failed');
     expect(body.blocks[0]).toMatchObject({ type: 'header' });
+    expect(JSON.stringify(body.blocks.at(-1))).toContain('Shop &lt;b&gt;&amp; · ');
   });
 });

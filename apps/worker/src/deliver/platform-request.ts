@@ -60,16 +60,16 @@ export function buildPlatformRequest(
   switch (target.format) {
     case 'discord':
       url.searchParams.set('wait', 'true');
-      message = renderDiscord(event);
+      message = renderDiscord(event, { appName: target.appName });
       break;
     case 'telegram': {
       const chatId = url.searchParams.get('chat_id') ?? '';
       url.searchParams.delete('chat_id');
-      message = renderTelegram(event, { chatId });
+      message = renderTelegram(event, { chatId, appName: target.appName });
       break;
     }
     default:
-      message = renderSlack(event);
+      message = renderSlack(event, { appName: target.appName });
   }
   return { url: url.toString(), headers, body: JSON.stringify(message) };
 }

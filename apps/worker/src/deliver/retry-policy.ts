@@ -43,7 +43,9 @@ export function isSuccess(statusCode: number | null): boolean {
  * current schedule: attempt 1 of a fresh schedule is position 0.
  */
 export function decide(result: AttemptResult, position: number, options: RetryPolicyOptions): Decision {
-  if (result.outcome === 'success' && isSuccess(result.statusCode)) return { kind: 'succeeded' };
+  // Telegram may answer 2xx with {"ok": false, …}: that message was not sent.
+  const refused = result.format === 'telegram' && isTelegramRefusal(result.responseSnippet);
+  if (result.outcome === 'success' && isSuccess(result.statusCode) && !refused) return { kind: 'succeeded' };
   if (result.statusCode === 410) return { kind: 'disable', reason: 'endpoint answered 410 Gone' };
   if (result.format === 'discord' && (result.statusCode === 404 || result.statusCode === 401)) {
     return {
@@ -95,6 +97,14 @@ export function parseRetryAfter(value: string | string[] | undefined, nowMs: num
   const date = Date.parse(text);
   if (Number.isNaN(date)) return null;
   return Math.max(0, date - nowMs);
+}
+
+/**
+ * Telegram's `{"ok": false, …}`. Read from the start of the body, so a
+ * snippet cut short (a long echoed message) still says which it was.
+ */
+export function isTelegramRefusal(snippet: string | null | undefined): boolean {
+  return snippet !== null && snippet !== undefined && /^\s*\{\s*"ok"\s*:\s*false\b/.test(snippet);
 }
 
 function parseJsonObject(snippet: string | null | undefined): Record<string, unknown> | null {

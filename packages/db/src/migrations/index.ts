@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as initial from './2026-11-27T08-00_initial.js';
 import * as adminSessions from './2026-11-27T10-00_admin-sessions.js';
+import * as webhookInsights from './2026-11-27T11-30_webhook-insights.js';
 import * as auditFilters from './2026-11-27T12-00_audit-filters.js';
 
 // Listed by hand (not read from disk) so migrations run the same under tsx,
@@ -8,5 +9,6 @@ import * as auditFilters from './2026-11-27T12-00_audit-filters.js';
 export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-27T08-00_initial': initial,
   '2026-11-27T10-00_admin-sessions': adminSessions,
+  '2026-11-27T11-30_webhook-insights': webhookInsights,
   '2026-11-27T12-00_audit-filters': auditFilters,
 };

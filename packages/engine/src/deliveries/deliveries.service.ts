@@ -61,11 +61,17 @@ async function markPending(
   engine: Engine,
   ids: readonly string[],
   from: readonly DeliveryStatus[],
+  replayId?: string,
 ): Promise<RequeueRow[]> {
   if (ids.length === 0) return [];
   return engine.db
     .updateTable('deliveries')
-    .set({ status: 'pending', next_attempt_at: sql`now()`, updated_at: sql`now()` })
+    .set({
+      status: 'pending',
+      next_attempt_at: sql`now()`,
+      updated_at: sql`now()`,
+      ...(replayId ? { replay_id: replayId } : {}),
+    })
     .where('id', 'in', ids)
     .where('status', 'in', from)
     .returning(['id', 'event_id', 'webhook_id', 'app_id', 'attempts'])
@@ -189,6 +195,7 @@ export async function replayWebhook(
       engine,
       ids.map((r) => r.id),
       statuses,
+      replayId,
     );
     count += await requeue(engine, rows, 'fresh-schedule');
     options.onProgress?.(count, Number(total));

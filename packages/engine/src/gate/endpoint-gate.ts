@@ -1,3 +1,4 @@
+import type { WebhookFormat } from '@herald/db';
 import type { RedisConnection } from '@herald/queue';
 
 // One hash per webhook holds everything all workers share about it:
@@ -61,6 +62,49 @@ return 0
 export type GateWaitReason = 'paused' | 'circuit_open' | 'rate_limited';
 const REASONS: Record<number, GateWaitReason> = { 1: 'paused', 2: 'circuit_open', 3: 'rate_limited' };
 
+/**
+ * At most `max` deliveries per `perMs`, evenly spaced (GCRA emission
+ * interval `perMs / max`), letting up to `burst` go back to back.
+ */
+export interface GateRateLimit {
+  max: number;
+  perMs: number;
+  burst: number;
+}
+
+/** A platform's published pace per webhook: at most `max` messages per `perMs`. */
+export interface PlatformPace {
+  max: number;
+  perMs: number;
+}
+
+/** Discord: about 30 messages a minute per webhook; Telegram: about 20 a minute per chat. */
+export const PLATFORM_PACING: Readonly<Partial<Record<WebhookFormat, PlatformPace>>> = {
+  discord: { max: 30, perMs: 60_000 },
+  telegram: { max: 20, perMs: 60_000 },
+};
+
+/**
+ * The stricter of the webhook's own limit (per second, a burst of one
+ * second's worth, as a token bucket of that size would allow) and its
+ * platform's pace (no burst: evenly spaced, so no window of `perMs` ever
+ * holds more than `max`). Null when neither applies.
+ */
+export function effectiveRateLimit(
+  rateLimitPerSecond: number | null,
+  pace: PlatformPace | undefined,
+): GateRateLimit | null {
+  const own: GateRateLimit | null =
+    rateLimitPerSecond && rateLimitPerSecond > 0
+      ? { max: rateLimitPerSecond, perMs: 1_000, burst: rateLimitPerSecond }
+      : null;
+  const platform: GateRateLimit | null =
+    pace && pace.max > 0 && pace.perMs > 0 ? { max: pace.max, perMs: pace.perMs, burst: 1 } : null;
+  if (!own) return platform;
+  if (!platform) return own;
+  return platform.perMs / platform.max >= own.perMs / own.max ? platform : own;
+}
+
 export type Admission =
   | { admitted: true; failures: number }
   | { admitted: false; until: number; reason: GateWaitReason; failures: number };
@@ -117,10 +161,9 @@ export class EndpointGate {
   }
 
   /** May a delivery to this webhook go now? If not, until when should it wait. */
-  async admit(webhookId: string, rateLimitPerSecond: number | null): Promise<Admission> {
-    const interval = rateLimitPerSecond ? 1000 / rateLimitPerSecond : 0;
-    // Allow a burst of one second's worth, as a token bucket of that size would.
-    const tolerance = rateLimitPerSecond ? interval * (rateLimitPerSecond - 1) : 0;
+  async admit(webhookId: string, limit: GateRateLimit | null): Promise<Admission> {
+    const interval = limit ? limit.perMs / limit.max : 0;
+    const tolerance = limit ? interval * (Math.max(1, limit.burst) - 1) : 0;
     const [until, failures, reason] = await this.#redis.heraldGateAdmit(
       this.key(webhookId),
       this.#now(),

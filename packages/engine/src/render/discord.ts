@@ -7,7 +7,7 @@ import {
   titleFromType,
   type RenderableEvent,
 } from './event.js';
-import { truncate } from './text.js';
+import { truncate, truncateEscaped } from './text.js';
 
 /** Discord's documented message and embed limits (UTF-16 units). */
 export const DISCORD_LIMITS = {
@@ -50,21 +50,28 @@ export interface DiscordRenderOptions {
   appName?: string;
 }
 
+const DISCORD_MARKDOWN = /[\\*_~`|>#[\]()-]/;
+
 /** Backslash-escapes Discord markdown so user data renders as typed. */
 export function escapeDiscordMarkdown(text: string): string {
-  return text.replace(/[\\*_~`|>#[\]()-]/g, '\\$&');
+  return text.replace(new RegExp(DISCORD_MARKDOWN.source, 'g'), '\\$&');
+}
+
+function escapeDiscordChar(ch: string): string {
+  return DISCORD_MARKDOWN.test(ch) ? `\\${ch}` : ch;
 }
 
 function fieldValue(raw: string, max: number): string {
   const text = raw.trim() === '' ? (raw === '' ? '(empty)' : '(blank)') : raw;
   // Inline code keeps user data literal; a backtick or newline would break it, so those are escaped text.
   if (!text.includes('`') && !text.includes('\n')) return `\`${truncate(text, max - 2)}\``;
-  return truncate(escapeDiscordMarkdown(text), max);
+  return truncateEscaped(text, max, escapeDiscordChar);
 }
 
 function fieldName(raw: string): string {
-  const text = raw.trim() === '' ? '(unnamed)' : raw;
-  return truncate(text, DISCORD_LIMITS.fieldName);
+  // Field names render markdown like values do: escaped, never cut inside an escape.
+  if (raw.trim() === '') return '(unnamed)';
+  return truncateEscaped(raw, DISCORD_LIMITS.fieldName, escapeDiscordChar);
 }
 
 /**

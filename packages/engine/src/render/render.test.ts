@@ -1,4 +1,4 @@
-import { checkDiscordMessage, checkTelegramHtml } from '@herald/testkit';
+import { checkDiscordMessage, checkSlackMessage, checkTelegramHtml } from '@herald/testkit';
 import { proposeFormat } from './detect.js';
 import { DISCORD_LIMITS, discordEmbedLength, renderDiscord } from './discord.js';
 import { eventFamily, titleFromType, type RenderableEvent } from './event.js';
@@ -108,6 +108,17 @@ describe('renderDiscord', () => {
     expect(checkDiscordMessage(msg)).toBeNull();
   });
 
+  test('field names are markdown-escaped like values, and never cut inside an escape', () => {
+    const msg = renderDiscord(
+      event('user.register', { '**bold** [x](https://e.example) `c`': 'v', ['_'.repeat(300)]: 'w' }),
+    );
+    const [first, second] = msg.embeds[0]!.fields!;
+    expect(first!.name).toBe('\\*\\*bold\\*\\* \\[x\\]\\(https://e.example\\) \\`c\\`');
+    expect(second!.name.length).toBeLessThanOrEqual(DISCORD_LIMITS.fieldName);
+    expect(second!.name).toMatch(/^(\\_)+…$/);
+    expect(checkDiscordMessage(msg)).toBeNull();
+  });
+
   test.each(adversarial.flatMap((data, i) => types.map((type) => [i, type, data] as const)))(
     'adversarial data %i (%#) stays within every limit',
     (_i, type, data) => {
@@ -166,6 +177,7 @@ describe('renderSlack', () => {
     'adversarial data %i (%#) stays within block limits with escaped mentions',
     (_i, type, data) => {
       const msg = renderSlack(event(type, data), { appName: 'App' });
+      expect(checkSlackMessage(msg)).toBeNull();
       expect(msg.text.length).toBeGreaterThan(0);
       expect(msg.text.length).toBeLessThanOrEqual(SLACK_LIMITS.fallbackText);
       expect(msg.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);

@@ -15,6 +15,8 @@ export interface DeliveryTarget {
   rateLimitPerSecond: number | null;
   /** HMAC keys, newest first; the previous one only until its grace ends. */
   signingKeys: readonly Buffer[];
+  /** The app's name, shown in Discord, Telegram and Slack messages. */
+  appName: string;
 }
 
 interface Entry {
@@ -101,17 +103,21 @@ export class WebhookCache {
 
   async #load(appId: string): Promise<Entry> {
     const generation = this.#generation;
-    const rows = await this.#db
-      .selectFrom('webhooks')
-      .selectAll()
-      .where('app_id', '=', appId)
-      .where('deleted_at', 'is', null)
-      .orderBy('created_at')
-      .execute();
+    const [rows, app] = await Promise.all([
+      this.#db
+        .selectFrom('webhooks')
+        .selectAll()
+        .where('app_id', '=', appId)
+        .where('deleted_at', 'is', null)
+        .orderBy('created_at')
+        .execute(),
+      this.#db.selectFrom('apps').select('name').where('id', '=', appId).executeTakeFirst(),
+    ]);
+    const appName = app?.name ?? '';
     const now = this.#now();
     let staleAt = Number.POSITIVE_INFINITY;
     const targets = rows.map((row) => {
-      const target = this.#toTarget(row, now);
+      const target = this.#toTarget(row, now, appName);
       const expires = row.previous_secret_expires_at?.getTime();
       if (expires !== undefined && expires > now) staleAt = Math.min(staleAt, expires);
       return target;
@@ -122,7 +128,7 @@ export class WebhookCache {
     return entry;
   }
 
-  #toTarget(row: WebhookRow, now: number): DeliveryTarget {
+  #toTarget(row: WebhookRow, now: number, appName: string): DeliveryTarget {
     const signingKeys = [parseSecret(this.#keyring.decrypt(row.secret_ciphertext))];
     if (
       row.previous_secret_ciphertext &&
@@ -142,6 +148,7 @@ export class WebhookCache {
       eventTypes: row.event_types,
       rateLimitPerSecond: row.rate_limit_per_second,
       signingKeys,
+      appName,
     };
   }
 }
