@@ -99,8 +99,8 @@ const CLOCK_TICKS_PER_S = 100;
  * Herald's real worker entry point (`node --import tsx apps/worker/src/main.ts`,
  * as `pnpm worker` runs it) as its own process, with nothing from the bench's
  * environment but PATH and HOME. Resolves once it logged `worker started`
- * (its queue workers are connected). The log level is `info` because that is
- * the line's level; the worker logs nothing at info on the success path.
+ * (its queue workers are connected). The log level is `info`, as deployed: the
+ * worker logs one line per delivery outcome there (kept only as the last 16 KiB).
  */
 export async function startHeraldWorker(
   options: WorkerOptions,

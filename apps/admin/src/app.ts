@@ -5,6 +5,7 @@ import { metricsHandler, type Check, type HeraldMetrics } from '@herald/observab
 import { createApiRouter } from './api/api.routes.js';
 import { healthRoutes } from './health/health.routes.js';
 import { configurePanelViews, createPanelRouter } from './panel/panel.routes.js';
+import { requestIdOf, requestLog } from './request-log.js';
 import type { AdminSettings } from './settings.js';
 
 export interface AdminDeps {
@@ -25,6 +26,7 @@ export function createApp(deps: AdminDeps): Express {
   app.disable('x-powered-by');
   // One hop when configured (HERALD_TRUST_PROXY), else the socket's own address and scheme.
   app.set('trust proxy', deps.settings?.trustProxy ? 1 : false);
+  app.use(requestLog(deps.log));
 
   app.use(healthRoutes(deps));
   if (deps.metrics) {
@@ -49,7 +51,10 @@ export function createApp(deps: AdminDeps): Express {
     res.status(404).json({ error: { code: 'not_found', message: 'not found' } });
   });
   const onError: ErrorRequestHandler = (error: unknown, req, res, _next) => {
-    deps.log.error({ err: error, method: req.method, path: req.path }, 'request failed');
+    deps.log.error(
+      { err: error, method: req.method, path: req.path, requestId: requestIdOf(res) },
+      'request failed',
+    );
     if (res.headersSent) return;
     res.status(500).json({ error: { code: 'internal', message: 'internal error' } });
   };

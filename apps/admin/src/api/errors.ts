@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { NotFoundError, ValidationError, type FieldIssue } from '@herald/core';
 import type { Logger } from '@herald/logger';
+import { requestIdOf } from '../request-log.js';
 
 /** An answer the API gives on purpose: status, a stable code, a message, maybe details. */
 export class ApiError extends Error {
@@ -68,7 +69,10 @@ export function apiErrorHandler(log: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const known = describe(error);
     if (!known || known.status >= 500) {
-      log.error({ err: error, method: req.method, path: req.path }, 'api request failed');
+      log.error(
+        { err: error, method: req.method, path: req.path, requestId: requestIdOf(res) },
+        'api request failed',
+      );
     }
     if (res.headersSent) return;
     const answer = known && known.status < 500 ? known : new ApiError(500, 'internal', 'internal error');

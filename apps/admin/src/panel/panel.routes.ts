@@ -4,6 +4,7 @@ import helmet from 'helmet';
 import { NotFoundError } from '@herald/core';
 import type { Engine } from '@herald/engine';
 import type { Logger } from '@herald/logger';
+import { requestIdOf } from '../request-log.js';
 import type { AdminSettings } from '../settings.js';
 import { findAdminById } from './admin-state.repository.js';
 import { registerAdminRoutes } from './admins.routes.js';
@@ -161,7 +162,12 @@ export function createPanelRouter(deps: PanelDeps): Router {
       const declared = (error as { status?: unknown } | null)?.status;
       if (typeof declared === 'number' && declared >= 400 && declared < 500) status = declared;
     }
-    if (status === 500) log.error({ err: error, method: req.method, path: req.path }, 'panel request failed');
+    if (status === 500) {
+      log.error(
+        { err: error, method: req.method, path: req.path, requestId: requestIdOf(res) },
+        'panel request failed',
+      );
+    }
     res.status(status).render('errors/error', { status, ...errorPage(status) });
   };
   router.use(onError);

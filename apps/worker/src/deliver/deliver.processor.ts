@@ -217,15 +217,17 @@ export function createDeliverProcessor(deps: DeliverDeps) {
       outcome,
       durationMs: result.durationMs,
     };
+    // One line per delivery outcome at info or above (succeeded, dead); each
+    // failed attempt that will be retried at debug.
     switch (decision.kind) {
       case 'succeeded':
-        deps.log.debug(logFields, 'delivery succeeded');
+        deps.log.info(logFields, 'delivery succeeded');
         return 'succeeded';
       case 'retry':
         // Retries queue behind every first attempt (see DELIVERY_PRIORITY).
         if (job.priority !== DELIVERY_PRIORITY.retry)
           await job.changePriority({ priority: DELIVERY_PRIORITY.retry });
-        deps.log.info({ ...logFields, retryInMs: decision.delayMs }, 'delivery failed; retry scheduled');
+        deps.log.debug({ ...logFields, retryInMs: decision.delayMs }, 'delivery failed; retry scheduled');
         if (result.statusCode === 429 && rateLimited < MAX_FREE_RATE_LIMITED_ATTEMPTS) {
           // The receiver asked us to slow down; that is no failure of the endpoint,
           // so the schedule does not advance (bounded, so a 429-forever endpoint still ends dead).
