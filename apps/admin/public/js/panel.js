@@ -109,7 +109,9 @@ function initCopyButtons() {
 
 function initSwitcher() {
   for (const form of document.querySelectorAll('form[data-autosubmit]')) {
-    form.querySelector('select')?.addEventListener('change', () => form.requestSubmit());
+    for (const select of form.querySelectorAll('select')) {
+      select.addEventListener('change', () => form.requestSubmit());
+    }
   }
 }
 

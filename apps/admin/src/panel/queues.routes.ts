@@ -6,13 +6,15 @@ import type { PanelContext } from './context.js';
 
 export const QUEUES_PATH = '/queues';
 
-// bull-board's page needs a <base href> (relative asset URLs) and loads
-// Google Fonts, which stays refused: the board falls back to system fonts and
-// the panel dials out to nobody. Everything else keeps the panel's policy.
+// bull-board's page needs a <base href> (relative asset URLs) and sets
+// inline styles from its React components, so on /queues only styles may be
+// inline; scripts stay 'self' only, as everywhere in the panel. Its Google
+// Fonts request stays refused: the board falls back to system fonts and the
+// panel dials out to nobody.
 const BOARD_CSP = [
   "default-src 'self'",
   "script-src 'self'",
-  "style-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data:",
   "font-src 'self'",
   "connect-src 'self'",
