@@ -189,4 +189,57 @@ describe("BullMQ's Postgres backend on the embedded database", () => {
       active: 0,
     });
   });
+
+  test("jobs whose processors write through Herald's Kysely in transactions and enqueue follow-up jobs all complete, each write once", async () => {
+    const fanoutName = queueName();
+    const deliverName = queueName();
+    const fanout = startQueue(fanoutName);
+    const deliver = startQueue(deliverName);
+    const appId = `app_mix${Date.now().toString(36)}`;
+    await embedded.db.insertInto('apps').values({ id: appId, name: 'Mixed load' }).execute();
+    const delivered = new Set<number>();
+    // Like the fan-out: rows in a transaction, then (after commit) a job per row.
+    startWorker(
+      fanoutName,
+      async (job) => {
+        const eventId = `msg_mix${appId.slice(7)}_${job.data.n}`;
+        await embedded.db.transaction().execute(async (trx) => {
+          await trx
+            .insertInto('events')
+            .values({
+              id: eventId,
+              app_id: appId,
+              type: 'mix.test',
+              payload: JSON.stringify({ n: job.data.n }),
+              created_at: new Date(),
+            })
+            .onConflict((oc) => oc.column('id').doNothing())
+            .execute();
+          await trx
+            .updateTable('apps')
+            .set({ name: `Mixed load ${job.data.n}` })
+            .where('id', '=', appId)
+            .execute();
+        });
+        await deliver.add('deliver', { n: job.data.n });
+      },
+      { concurrency: 10 },
+    );
+    startWorker(
+      deliverName,
+      async (job) => {
+        delivered.add(job.data.n);
+      },
+      { concurrency: 10 },
+    );
+    await fanout.addBulk(Array.from({ length: 100 }, (_, n) => ({ name: 'event', data: { n } })));
+    await waitUntil(() => delivered.size === 100, { what: 'all 100 follow-up jobs', timeoutMs: 60_000 });
+    const { count } = await embedded.db
+      .selectFrom('events')
+      .where('app_id', '=', appId)
+      .select((eb) => eb.fn.countAll<string>().as('count'))
+      .executeTakeFirstOrThrow();
+    expect(count).toBe('100');
+    expect(await fanout.getJobCounts('completed', 'failed')).toEqual({ completed: 100, failed: 0 });
+  });
 });
