@@ -1,5 +1,6 @@
 import path from 'node:path';
 import {
+  DelayedError,
   Queue,
   Worker,
   createPostgresBackend,
@@ -188,5 +189,93 @@ describe("BullMQ's Postgres backend on the embedded database", () => {
       waiting: 0,
       active: 0,
     });
+  });
+
+  test("jobs whose processors write through Herald's Kysely in transactions and enqueue follow-up jobs all complete, each write once", async () => {
+    const fanoutName = queueName();
+    const deliverName = queueName();
+    const fanout = startQueue(fanoutName);
+    const deliver = startQueue(deliverName);
+    const appId = `app_mix${Date.now().toString(36)}`;
+    await embedded.db.insertInto('apps').values({ id: appId, name: 'Mixed load' }).execute();
+    const delivered = new Set<number>();
+    // Like the fan-out: rows in a transaction, then (after commit) a job per row.
+    startWorker(
+      fanoutName,
+      async (job) => {
+        const eventId = `msg_mix${appId.slice(7)}_${job.data.n}`;
+        await embedded.db.transaction().execute(async (trx) => {
+          await trx
+            .insertInto('events')
+            .values({
+              id: eventId,
+              app_id: appId,
+              type: 'mix.test',
+              payload: JSON.stringify({ n: job.data.n }),
+              created_at: new Date(),
+            })
+            .onConflict((oc) => oc.column('id').doNothing())
+            .execute();
+          await trx
+            .updateTable('apps')
+            .set({ name: `Mixed load ${job.data.n}` })
+            .where('id', '=', appId)
+            .execute();
+        });
+        await deliver.add('deliver', { n: job.data.n });
+      },
+      { concurrency: 10 },
+    );
+    startWorker(
+      deliverName,
+      async (job) => {
+        delivered.add(job.data.n);
+      },
+      { concurrency: 10 },
+    );
+    await fanout.addBulk(Array.from({ length: 100 }, (_, n) => ({ name: 'event', data: { n } })));
+    await waitUntil(() => delivered.size === 100, { what: 'all 100 follow-up jobs', timeoutMs: 60_000 });
+    const { count } = await embedded.db
+      .selectFrom('events')
+      .where('app_id', '=', appId)
+      .select((eb) => eb.fn.countAll<string>().as('count'))
+      .executeTakeFirstOrThrow();
+    expect(count).toBe('100');
+    expect(await fanout.getJobCounts('completed', 'failed')).toEqual({ completed: 100, failed: 0 });
+  });
+
+  test("the BullMQ features Herald's worker relies on work: deduplication, a job scheduler, moveToDelayed + DelayedError, changePriority", async () => {
+    const name = queueName();
+    const queue = startQueue(name);
+    const first = await queue.add('dedup', { n: 1 }, { deduplication: { id: 'app.key-1', ttl: 60_000 } });
+    const repeat = await queue.add('dedup', { n: 2 }, { deduplication: { id: 'app.key-1', ttl: 60_000 } });
+    expect(repeat.id).toBe(first.id);
+    const prioritized = await queue.add('prio', { n: 3 }, { priority: 5 });
+    await prioritized.changePriority({ priority: 1 });
+    expect(await queue.getJobs(['wait', 'prioritized'], 0, 10, true)).toHaveLength(2);
+
+    const runs = new Map<number, number[]>();
+    startWorker(name, async (job, token) => {
+      const n = job.data.n;
+      runs.set(n, [...(runs.get(n) ?? []), Date.now()]);
+      // Like the endpoint gate: the first run is postponed without using an attempt.
+      if (n === 1 && runs.get(n)?.length === 1) {
+        await job.moveToDelayed(Date.now() + 500, token);
+        throw new DelayedError();
+      }
+    });
+    await queue.upsertJobScheduler('tick', { every: 300 }, { name: 'tick', data: { n: 99 } });
+    await waitUntil(
+      () => (runs.get(1)?.length ?? 0) === 2 && runs.has(3) && (runs.get(99)?.length ?? 0) >= 2,
+      {
+        what: 'the postponed job, the prioritized job and two scheduler ticks',
+      },
+    );
+    const [postponedAt = 0, rerunAt = 0] = runs.get(1) ?? [];
+    expect(rerunAt - postponedAt).toBeGreaterThanOrEqual(450);
+    expect(runs.has(2)).toBe(false);
+    const done = await queue.getJob(first.id ?? '');
+    expect(done?.attemptsMade).toBe(1);
+    await queue.removeJobScheduler('tick');
   });
 });
