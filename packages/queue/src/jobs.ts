@@ -37,22 +37,25 @@ export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 
 // Finished jobs leave Redis (memory stays bounded); Postgres keeps the
 // history. Failed jobs linger a day for inspection in the queue dashboard.
-const FINISHED: Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'> = {
-  removeOnComplete: true,
-  removeOnFail: { age: 86_400, count: 10_000 },
-};
+// Frozen and shared by every job (`removeOnComplete: true` beside it):
+// fewer objects per job on the publish and fan-out paths.
+const REMOVE_ON_FAIL = Object.freeze({ age: 86_400, count: 10_000 });
+// Fan-out is cheap to retry and idempotent; these cover Postgres outages.
+const EVENT_ATTEMPTS = 20;
+const EVENT_BACKOFF = Object.freeze({ type: 'exponential', delay: 1_000 });
 
 export function eventJobOptions(event: EventJobData): JobsOptions {
-  return {
-    ...FINISHED,
+  const options: JobsOptions = {
+    removeOnComplete: true,
+    removeOnFail: REMOVE_ON_FAIL,
     jobId: event.id,
-    // Fan-out is cheap to retry and idempotent; these cover Postgres outages.
-    attempts: 20,
-    backoff: { type: 'exponential', delay: 1_000 },
-    ...(event.idempotencyKey === undefined
-      ? {}
-      : { deduplication: { id: `${event.appId}.${event.idempotencyKey}`, ttl: IDEMPOTENCY_TTL_MS } }),
+    attempts: EVENT_ATTEMPTS,
+    backoff: EVENT_BACKOFF,
   };
+  if (event.idempotencyKey !== undefined) {
+    options.deduplication = { id: `${event.appId}.${event.idempotencyKey}`, ttl: IDEMPOTENCY_TTL_MS };
+  }
+  return options;
 }
 
 // The worker's retry policy, not BullMQ, decides when a delivery is dead (it
@@ -69,19 +72,23 @@ const DELIVERY_MAX_ATTEMPTS = 10_000;
  */
 export const DELIVERY_PRIORITY = { normal: 0, busyApp: 10, retry: 1_000 } as const;
 
+// A custom strategy: the worker's backoffStrategy returns the delay the
+// retry policy chose for this failure.
+const DELIVERY_BACKOFF = Object.freeze({ type: 'herald' });
+
 export function deliveryJobOptions(
   data: DeliveryJobData,
   priority: number = DELIVERY_PRIORITY.normal,
 ): JobsOptions {
-  return {
-    ...FINISHED,
+  const options: JobsOptions = {
+    removeOnComplete: true,
+    removeOnFail: REMOVE_ON_FAIL,
     jobId: data.deliveryId,
-    ...(priority > 0 ? { priority } : {}),
     attempts: DELIVERY_MAX_ATTEMPTS,
-    // A custom strategy: the worker's backoffStrategy returns the delay the
-    // retry policy chose for this failure.
-    backoff: { type: 'herald' },
+    backoff: DELIVERY_BACKOFF,
   };
+  if (priority > 0) options.priority = priority;
+  return options;
 }
 
 function fail(what: string): never {
