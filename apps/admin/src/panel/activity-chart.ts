@@ -7,16 +7,22 @@ export interface ActivityChart {
   /** Plot area inside the axes. */
   plot: { left: number; top: number; width: number; height: number };
   bars: { x: number; y: number; width: number; height: number; title: string }[];
-  /** Success %, as a polyline over the hours that had attempts. */
+  /** Success %, p50 and p95 as polylines (plus dots) over the hours that had attempts. */
   successPoints: string;
   p50Points: string;
   p95Points: string;
+  dots: { success: Point[]; p50: Point[]; p95: Point[] };
   maxAttempts: number;
   maxLatencyMs: number;
   /** Hour labels under the axis (every 6 hours). */
   labels: { x: number; text: string }[];
   totals: { attempts: number; succeeded: number; successRate: number | null; worstP95Ms: number | null };
   buckets: (ActivityBucket & { successRate: number | null; label: string })[];
+}
+
+export interface Point {
+  x: number;
+  y: number;
 }
 
 const WIDTH = 720;
@@ -42,16 +48,26 @@ export function buildActivityChart(buckets: readonly ActivityBucket[]): Activity
   const yOf = (fraction: number) => PLOT.top + PLOT.height * (1 - fraction);
   const xOf = (i: number) => PLOT.left + slot * i + slot / 2;
   const round = (n: number) => Math.round(n * 10) / 10;
-  const line = (values: (number | null)[], max: number) =>
-    values
-      .map((v, i) => (v === null ? null : `${round(xOf(i))},${round(yOf(Math.min(v / max, 1)))}`))
-      .filter((p): p is string => p !== null)
-      .join(' ');
+  const points = (values: (number | null)[], max: number): Point[] =>
+    values.flatMap((v, i) => (v === null ? [] : [{ x: round(xOf(i)), y: round(yOf(Math.min(v / max, 1))) }]));
+  const line = (pts: Point[]) => pts.map((p) => `${p.x},${p.y}`).join(' ');
   const withRates = buckets.map((b) => ({
     ...b,
     successRate: b.attempts === 0 ? null : Math.round((b.succeeded / b.attempts) * 1000) / 10,
     label: hourLabel(b.hour),
   }));
+  const success = points(
+    withRates.map((b) => b.successRate),
+    100,
+  );
+  const p50 = points(
+    buckets.map((b) => b.p50Ms),
+    maxLatencyMs,
+  );
+  const p95 = points(
+    buckets.map((b) => b.p95Ms),
+    maxLatencyMs,
+  );
   const attempts = buckets.reduce((n, b) => n + b.attempts, 0);
   const succeeded = buckets.reduce((n, b) => n + b.succeeded, 0);
   const p95s = buckets.map((b) => b.p95Ms).filter((v): v is number => v !== null);
@@ -71,18 +87,10 @@ export function buildActivityChart(buckets: readonly ActivityBucket[]): Activity
           (b.successRate === null ? '' : `, ${b.successRate}% ok, p50 ${b.p50Ms} ms, p95 ${b.p95Ms} ms`),
       };
     }),
-    successPoints: line(
-      withRates.map((b) => b.successRate),
-      100,
-    ),
-    p50Points: line(
-      buckets.map((b) => b.p50Ms),
-      maxLatencyMs,
-    ),
-    p95Points: line(
-      buckets.map((b) => b.p95Ms),
-      maxLatencyMs,
-    ),
+    successPoints: line(success),
+    p50Points: line(p50),
+    p95Points: line(p95),
+    dots: { success, p50, p95 },
     maxAttempts,
     maxLatencyMs,
     labels: withRates

@@ -24,6 +24,8 @@ export interface PanelHarness {
   engine: Engine;
   app: Express;
   admin: AdminUser;
+  /** The HERALD_SECRET_KEY the engine's keyring uses (a worker process needs the same). */
+  secretKey: Buffer;
   close(): Promise<void>;
 }
 
@@ -31,11 +33,12 @@ export async function startPanelHarness(): Promise<PanelHarness> {
   const t = await createTestDatabase();
   const redis = createTestRedis();
   const queuePrefix = uniquePrefix();
+  const secretKey = randomBytes(32);
   const engine = createEngine({
     db: t.db,
     redis,
     queuePrefix,
-    keyring: createKeyring(randomBytes(32), []),
+    keyring: createKeyring(secretKey, []),
     allowPrivateNetworks: true,
     // Every name "resolves" to a public address: no DNS in tests.
     resolveHost: () => Promise.resolve(['93.184.215.14']),
@@ -56,6 +59,7 @@ export async function startPanelHarness(): Promise<PanelHarness> {
     engine,
     app,
     admin,
+    secretKey,
     async close() {
       await engine.close();
       await deleteKeysWithPrefix(redis, queuePrefix);

@@ -394,3 +394,26 @@ describe('Replay with progress', () => {
     await agent.get(`/apps/${otherApp.appId}/webhooks/${webhookId}/replays/${replayId}`).expect(404);
   });
 });
+
+describe('platform-disabled webhooks', () => {
+  test('a webhook Discord disabled shows the reason on its page', async () => {
+    const { appId, webhookId } = await setup('Shop', 'https://discord.com/api/webhooks/1/token', 'discord');
+    // As the delivery recorder leaves it after Discord's 404 (apps/worker destinations test).
+    await h.t.db
+      .updateTable('webhooks')
+      .set({
+        state: 'disabled',
+        disabled_reason: 'Discord says the webhook no longer exists (404)',
+        disabled_at: new Date(),
+      })
+      .where('id', '=', webhookId)
+      .execute();
+    const agent = await login();
+    const page = await agent.get(`/apps/${appId}/webhooks/${webhookId}`).expect(200);
+    expect(page.text).toMatch(
+      /<dt>Reason<\/dt><dd[^>]*>Discord says the webhook no longer exists \(404\)<\/dd>/,
+    );
+    // The Discord token in the URL stays masked.
+    expect(page.text).not.toContain('/token');
+  });
+});
