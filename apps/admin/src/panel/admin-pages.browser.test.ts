@@ -124,7 +124,7 @@ describe('events, event types, audit log, admins and queues in Chromium', () => 
       p.click('nav a.nav-link:has-text("Events")'),
     ]);
     expect(await p.locator('table.events-table tbody tr').count()).toBe(4);
-    await b.shot(p, 'events-list');
+    await b.shot(p, '30-events-list');
 
     await p.fill('#event-type', 'auth.login.failed');
     await p.fill('#event-since', utcInput(NOW - HOUR));
@@ -137,7 +137,7 @@ describe('events, event types, audit log, admins and queues in Chromium', () => 
     expect(await rows.count()).toBe(1);
     expect(await rows.first().getAttribute('data-event-id')).toBe(eventId);
     expect(await p.inputValue('#event-type')).toBe('auth.login.failed');
-    await b.shot(p, 'events-search');
+    await b.shot(p, '31-events-search');
 
     await Promise.all([
       p.waitForURL(`${baseUrl}/apps/${appId}/events/${eventId}`),
@@ -149,7 +149,7 @@ describe('events, event types, audit log, admins and queues in Chromium', () => 
     const delivery = p.locator(`tr[data-delivery-id="${deliveryId}"]`);
     expect(await delivery.innerText()).toContain('Dead letter');
     expect(await delivery.locator('.url').innerText()).not.toContain('very-secret-token');
-    await b.shot(p, 'event-detail');
+    await b.shot(p, '32-event-detail');
     await Promise.all([
       p.waitForURL(`${baseUrl}/apps/${appId}/deliveries/${deliveryId}`),
       delivery.locator('a:has-text("Attempts")').click(),
@@ -179,7 +179,7 @@ describe('events, event types, audit log, admins and queues in Chromium', () => 
       '"expected"',
     );
     expect(await p.locator('.catalog-entry .badge-ok').count()).toBe(3);
-    await b.shot(p, 'event-types');
+    await b.shot(p, '33-event-types');
     await b.closeContext();
 
     const m = await b.open(MOBILE);
@@ -193,7 +193,7 @@ describe('events, event types, audit log, admins and queues in Chromium', () => 
           .documentElement.scrollWidth,
     );
     expect(width).toBeLessThanOrEqual(MOBILE.width);
-    await b.shot(m, 'events-mobile');
+    await b.shot(m, '34-events-mobile');
   });
 
   test('change my password: the other browser is signed out, this one stays, the new password signs in', async () => {
@@ -230,7 +230,7 @@ describe('events, event types, audit log, admins and queues in Chromium', () => 
     expect(await p.locator('.toast-success').innerText()).toContain(
       'Password changed. 1 other session was signed out.',
     );
-    await b.shot(p, 'account-password-changed');
+    await b.shot(p, '35-account-password-changed');
 
     await elsewhere.goto(`${baseUrl}/apps`);
     expect(new URL(elsewhere.url()).pathname).toBe('/login');
@@ -257,7 +257,7 @@ describe('events, event types, audit log, admins and queues in Chromium', () => 
     ]);
     expect(await p.locator('.toast-success').innerText()).toContain('Admin second@example.com added.');
     expect(await p.locator('table.admins-table tbody tr').count()).toBe(2);
-    await b.shot(p, 'admins');
+    await b.shot(p, '36-admins');
 
     await Promise.all([p.waitForURL(`${baseUrl}/audit`), p.click('nav a.nav-link:has-text("Audit log")')]);
     expect(await p.locator('tr[data-action="admin.create"]').first().innerText()).toContain(
@@ -268,7 +268,7 @@ describe('events, event types, audit log, admins and queues in Chromium', () => 
     await Promise.all([p.waitForURL(/admin=adm_/), p.selectOption('#audit-admin', { label: ADMIN_EMAIL })]);
     expect(await p.locator('tbody tr[data-action="admin.login"]').count()).toBe(1);
     await p.goto(`${baseUrl}/audit`);
-    await b.shot(p, 'audit-log');
+    await b.shot(p, '37-audit-log');
 
     await p.goto(`${baseUrl}/admins`);
     await Promise.all([
@@ -289,7 +289,7 @@ describe('events, event types, audit log, admins and queues in Chromium', () => 
     await p.waitForSelector('text={deliveries}', { timeout: 15_000 });
     expect(await p.locator('text={events}').count()).toBeGreaterThan(0);
     expect(await p.locator('text={maintenance}').count()).toBeGreaterThan(0);
-    await b.shot(p, 'queues');
+    await b.shot(p, '38-queues');
     // The board asks Google for a font; the CSP refuses, and it falls back to system fonts.
     const rest = b.problems.filter((problem) => !/fonts\.googleapis\.com/.test(problem));
     b.problems.length = 0;
