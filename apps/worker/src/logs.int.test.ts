@@ -170,6 +170,14 @@ describe('logs of the admin and worker processes during deliveries', () => {
       (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })).status,
     ).toBe(200);
 
+    // A caller's request id that is not plain (too long, odd characters) is replaced, not echoed or logged.
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+    for (const odd of ['x'.repeat(129), 'a b', '{"level":60}']) {
+      const answer = await call('GET', '/webhooks', undefined, { 'x-request-id': odd });
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('x-request-id')).toMatch(uuid);
+    }
+
     const published = await call(
       'POST',
       '/events',
@@ -243,7 +251,10 @@ describe('logs of the admin and worker processes during deliveries', () => {
     const publishLine = adminLines.find((l) => l.msg === 'request' && l['requestId'] === 'req-logs-1');
     expect(publishLine).toMatchObject({ level: 30, method: 'POST', path: '/api/v1/events', status: 202 });
     const refused = adminLines.find((l) => l.msg === 'request' && l['status'] === 401);
-    expect(refused?.['requestId']).toEqual(expect.stringMatching(/^[0-9a-f-]{36}$/));
+    expect(refused?.['requestId']).toEqual(expect.stringMatching(uuid));
+    expect(
+      adminLines.some((l) => l['requestId'] === 'a b' || String(l['requestId']).startsWith('xxxx')),
+    ).toBe(false);
     const requestLines = adminLines.filter((l) => l.msg === 'request');
     expect(new Set(requestLines.map((l) => l['requestId'])).size).toBe(requestLines.length);
     expect(requestLines.some((l) => l['path'] === '/metrics')).toBe(false);

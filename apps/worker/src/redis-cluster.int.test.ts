@@ -233,6 +233,26 @@ describe('with HERALD_REDIS_CLUSTER_NODES (a local 3-master Redis Cluster)', () 
     expect(new Set(seen)).toEqual(new Set(ids));
     expect(seen).toHaveLength(50);
 
+    // Readiness and the queue gauges (read on scrape, per queue) work against the cluster.
+    const workerBase = `http://127.0.0.1:${portFrom(stack.worker, /worker health listening/)}`;
+    const ready = await fetch(`${workerBase}/readyz`);
+    expect({ status: ready.status, body: await ready.json() }).toEqual({
+      status: 200,
+      body: { status: 'ok', checks: { postgres: 'ok', redis: 'ok' } },
+    });
+    // Counted once each outcome is committed, a moment after the receiver saw it.
+    const metrics = await waitUntil(
+      async () => {
+        const text = await (await fetch(`${workerBase}/metrics`)).text();
+        return /^herald_deliveries_total\{outcome="success",status_class="2xx"\} 52$/m.test(text)
+          ? text
+          : undefined;
+      },
+      { what: '52 successes in /metrics' },
+    );
+    expect(metrics).toMatch(/^herald_queue_depth\{queue="deliveries",state="wait"\} 0$/m);
+    expect(metrics).toMatch(/^herald_deliveries_total\{outcome="http_error",status_class="5xx"\} 1$/m);
+
     // Both processes ready against the cluster, and nothing logged a Redis error.
     for (const p of [stack.worker, stack.admin]) {
       expect(p.output().stdout).not.toMatch(/CROSSSLOT|redis connection error|queue worker error/);
