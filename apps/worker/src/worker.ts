@@ -89,10 +89,8 @@ export function createWorker(deps: WorkerDeps): HeraldWorker {
   const onRetry = (error: unknown, delayMs: number, batchSize: number): void => {
     log.warn({ err: (error as Error).message, delayMs, batchSize }, 'postgres write failed; retrying');
   };
-  // Two batches in flight: a caller waits about one commit, not up to two.
   const recorder = createDeliveryRecorder(deps.db, {
     disableAfterMs: deps.disableAfterMs,
-    maxInFlight: 2,
     onRetry,
     ...(metrics
       ? {
@@ -106,7 +104,6 @@ export function createWorker(deps: WorkerDeps): HeraldWorker {
   });
   const fanoutCommitter = new GroupCommitter<FanoutItem, FanoutResult>({
     write: (items) => writeFanout(deps.db, items),
-    maxInFlight: 2,
     onRetry,
   });
   const agent = createGuardedAgent({
