@@ -1,3 +1,4 @@
+import type { ActivityBucket } from '@herald/engine';
 import { buildActivityChart, niceCeiling } from './activity-chart.js';
 
 const HOUR = 3_600_000;
