@@ -1,8 +1,9 @@
+import type { ActivityBucket } from '@herald/engine';
 import { buildActivityChart, niceCeiling } from './activity-chart.js';
 
 const HOUR = 3_600_000;
 const start = Date.UTC(2026, 10, 26, 11);
-const empty = (i: number) => ({
+const empty = (i: number): ActivityBucket => ({
   hour: new Date(start + i * HOUR),
   attempts: 0,
   succeeded: 0,

@@ -10,6 +10,7 @@ import {
   type RunningProcess,
 } from '@herald/testkit';
 import { DESKTOP, MOBILE, startBrowserHarness, type BrowserHarness } from './panel-browser-harness.js';
+import { seedDelivery } from './delivery-fixtures.js';
 import type { PanelHarness } from './panel-test-harness.js';
 
 // The panel in Chromium, a real worker process on the same database and queue
@@ -46,6 +47,7 @@ afterAll(async () => {
 beforeEach(async () => {
   await b.reset();
   receiver.requests.length = 0;
+  receiver.setHandler((_req, res) => void res.writeHead(204).end());
 });
 
 afterEach(async () => {
@@ -149,5 +151,42 @@ describe('webhook tools in Chromium', () => {
     await m.goto(`${b.baseUrl}/apps/${appId}/webhooks/${webhookId}/preview`);
     await b.shot(m, 'webhook-tools-preview-mobile');
     expect(await m.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(MOBILE.width);
+  });
+
+  test('Replay since: the progress page refreshes itself from retrying to finished', async () => {
+    const { appId, webhookId } = await seed();
+    const dead = await Promise.all(
+      [1, 2, 3].map(() =>
+        seedDelivery(h.engine, { appId, webhookId, status: 'dead', attempts: [{ statusCode: 500 }] }),
+      ),
+    );
+    // Each replayed delivery fails once (503), then succeeds on its retry a second later.
+    let answered = 0;
+    receiver.setHandler((_req, res) => void res.writeHead(answered++ < 3 ? 503 : 204).end());
+    const p = await b.open(DESKTOP);
+    await b.signIn(p);
+    await p.goto(`${b.baseUrl}/apps/${appId}/webhooks/${webhookId}/deliveries`);
+    await p.fill('#replay-since', '2020-01-01T00:00');
+    p.once('dialog', (dialog) => void dialog.accept());
+    await Promise.all([
+      p.waitForURL(/\/replays\/rpl_[0-9A-Z]{26}$/),
+      p.getByRole('button', { name: 'Replay' }).click(),
+    ]);
+    const progressUrl = p.url();
+    expect(await p.locator('h1').innerText()).toBe('Replay in progress');
+    await b.shot(p, 'webhook-tools-replay-progress');
+    let loads = 0;
+    p.on('load', () => loads++);
+    // No script: the page's meta refresh brings the news.
+    await p.locator('[data-replay-progress][data-done="true"]').waitFor({ timeout: 30_000 });
+    expect(loads).toBeGreaterThanOrEqual(1);
+    expect(p.url()).toBe(progressUrl);
+    expect(await p.locator('h1').innerText()).toBe('Replay finished');
+    expect(await p.locator('[data-count="succeeded"]').innerText()).toBe('3');
+    expect(await p.locator('[data-count="pending"]').innerText()).toBe('0');
+    expect(await p.locator('[data-count="failed"]').innerText()).toBe('0');
+    await b.shot(p, 'webhook-tools-replay-finished');
+    const delivered = new Set(receiver.requests.map((r) => r.headers['herald-delivery-id']));
+    expect(delivered).toEqual(new Set(dead.map((d) => d.deliveryId)));
   });
 });
