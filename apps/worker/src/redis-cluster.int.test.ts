@@ -45,6 +45,21 @@ function portFrom(p: RunningProcess, line: RegExp): number {
 
 async function startStack(redisEnv: Record<string, string>, processes: RunningProcess[]): Promise<Stack> {
   const t = await createTestDatabase();
+  try {
+    return await startProcesses(t, redisEnv, processes);
+  } catch (error) {
+    // afterAll never sees a stack that failed half-way: its processes and database go here.
+    await Promise.all(processes.splice(0).map((p) => p.stop('SIGKILL')));
+    await t.drop();
+    throw error;
+  }
+}
+
+async function startProcesses(
+  t: TestDatabase,
+  redisEnv: Record<string, string>,
+  processes: RunningProcess[],
+): Promise<Stack> {
   const prefix = uniquePrefix();
   const common = {
     DATABASE_URL: t.url,
