@@ -1,6 +1,5 @@
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import {
-  notifyWebhooksChanged,
   reconcileDeliveries,
   deleteAllWebhooks,
   deleteWebhook,
@@ -363,7 +362,7 @@ describe('delivery engine', () => {
       .where('id', '=', held!.id)
       .execute();
     await h.t.db.updateTable('webhooks').set({ state: 'enabled' }).where('id', '=', webhookId).execute();
-    await notifyWebhooksChanged(h.redis, h.prefix, h.appId);
+    await h.engine.shared.webhookChanges.notify(h.appId);
     await sleep(100);
     const result = await reconcileDeliveries(h.engine, { overdueMs: 60_000 });
     expect(result.requeued).toBe(1);

@@ -1,36 +1,43 @@
 import { randomBytes } from 'node:crypto';
 import { Herald } from '@herald/client';
-import { createApp, createEngine, createWebhook, CLI_ACTOR, type Engine } from '@herald/engine';
+import {
+  createApp,
+  createEngine,
+  createSharedState,
+  createWebhook,
+  CLI_ACTOR,
+  type Engine,
+} from '@herald/engine';
 import { createKeyring } from '@herald/signing';
 import {
   createTestDatabase,
-  createTestRedis,
-  deleteKeysWithPrefix,
+  createTestQueue,
   startProcess,
   startReceiver,
-  uniquePrefix,
   waitUntil,
   type Receiver,
   type RunningProcess,
   type TestDatabase,
+  type TestQueue,
 } from '@herald/testkit';
 
-// Real worker processes (pnpm worker) on one queue, killed and added like ops would.
+// Real worker processes (pnpm worker) on one queue, killed and added like ops
+// would, on the queue backend HERALD_TEST_QUEUE_BACKEND names.
 describe('worker processes', () => {
   const key = randomBytes(32);
   let t: TestDatabase;
-  let prefix: string;
+  let queue: TestQueue;
   let engine: Engine;
   let client: Herald;
   let receiver: Receiver;
-  const redis = createTestRedis();
   const processes: RunningProcess[] = [];
 
   const startWorker = (extra: Record<string, string> = {}): RunningProcess => {
     const p = startProcess('apps/worker/src/main.ts', {
       env: {
         DATABASE_URL: t.url,
-        HERALD_QUEUE_PREFIX: prefix,
+        HERALD_QUEUE_BACKEND: queue.kind,
+        HERALD_QUEUE_PREFIX: queue.prefix,
         HERALD_SECRET_KEY: key.toString('base64'),
         HERALD_WORKER_PORT: '0',
         HERALD_ALLOW_PRIVATE_NETWORKS: 'true',
@@ -46,25 +53,24 @@ describe('worker processes', () => {
 
   beforeEach(async () => {
     t = await createTestDatabase();
-    prefix = uniquePrefix();
+    queue = createTestQueue(t.url);
     engine = createEngine({
       db: t.db,
-      redis,
-      queuePrefix: prefix,
+      queue: queue.backend,
+      shared: createSharedState(queue),
       keyring: createKeyring(key, []),
       allowPrivateNetworks: true,
     });
-    client = new Herald({ connection: redis, queuePrefix: prefix });
+    client = new Herald({ queueBackend: queue.backend });
   });
   afterEach(async () => {
     await Promise.all(processes.splice(0).map((p) => p.stop('SIGKILL')));
     await client.close();
     await engine.close();
     await receiver.close();
-    await deleteKeysWithPrefix(redis, prefix);
+    await queue.close();
     await t.drop();
   });
-  afterAll(() => redis.disconnect());
 
   async function setUp(count: number): Promise<string> {
     const app = await createApp(t.db, CLI_ACTOR, { name: 'Scale' });
