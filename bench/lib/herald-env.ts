@@ -53,6 +53,8 @@ export interface WorkerOptions {
   /** The 32-byte key the bench encrypted the webhook secret with. */
   readonly secretKey: Buffer;
   readonly concurrency: number;
+  /** HERALD_QUEUE_BACKEND (default redis); with postgres the worker never connects to Redis. */
+  readonly queueBackend?: 'redis' | 'postgres';
   /** Extra node flags for the worker (`--cpu-prof --cpu-prof-dir=/tmp/prof`), for profiling runs. */
   readonly nodeArgs?: readonly string[];
 }
@@ -119,6 +121,7 @@ export async function startHeraldWorker(
         HERALD_WORKER_PORT: '0',
         HERALD_ALLOW_PRIVATE_NETWORKS: 'true',
         HERALD_WORKER_CONCURRENCY: String(options.concurrency),
+        HERALD_QUEUE_BACKEND: options.queueBackend ?? 'redis',
         HERALD_SECRET_KEY: options.secretKey.toString('base64'),
         HERALD_LOG_LEVEL: 'info',
       },

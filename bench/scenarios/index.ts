@@ -2,6 +2,7 @@ import type { Scenario } from '../lib/context.js';
 import type { RatioSpec, TargetSpec } from '../lib/report.js';
 import { heraldHttpIngest } from './herald-http-ingest.js';
 import { heraldPipeline } from './herald-pipeline.js';
+import { heraldPipelinePostgres } from './herald-pipeline-postgres.js';
 import { heraldPublish } from './herald-publish.js';
 import { rawHmacPost } from './raw-hmac-post.js';
 import { rawLatency } from './raw-latency.js';
@@ -20,6 +21,7 @@ export const SCENARIOS: readonly Scenario[] = [
   heraldPublish,
   heraldHttpIngest,
   heraldPipeline,
+  heraldPipelinePostgres,
 ];
 
 /** herald / raw. A ratio whose figures are missing (a scenario skipped or failed) is left out. */
@@ -59,6 +61,12 @@ export const RATIOS: readonly RatioSpec[] = [
     label: 'HTTP ingest ÷ client publishBatch',
     numerator: 'herald_http_ingest_per_s',
     denominator: 'herald_publish_batch_per_s',
+  },
+  {
+    key: 'ratio_pg_pipeline',
+    label: 'Postgres-only pipeline ÷ Redis pipeline',
+    numerator: 'pg_deliveries_per_s',
+    denominator: 'herald_deliveries_per_s',
   },
   {
     key: 'ratio_p99',

@@ -17,6 +17,8 @@ runMain(async () => {
     stateDir: STATE_DIR,
     // Postgres-only mode: fetches, locks and completions for `concurrency` jobs, plus the LISTENs.
     maxQueueConnections: Math.min(60, 10 + Math.ceil(config.concurrency / 5)),
+    // Its queue writes are recoverable (re-run job, reconciler), so they skip the WAL flush wait.
+    queueSynchronousCommit: false,
   });
   let draining = false;
   const metrics = createMetrics();

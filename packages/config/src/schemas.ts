@@ -78,6 +78,18 @@ function checkShared(env: SharedEnv, ctx: z.RefinementCtx): void {
       message: 'is required with HERALD_REDIS_SENTINELS',
     });
   }
+  if (env.HERALD_QUEUE_BACKEND === 'postgres') {
+    // Postgres-only mode opens no Redis connection: Redis topology settings would be silently ignored.
+    for (const name of ['HERALD_REDIS_CLUSTER_NODES', 'HERALD_REDIS_SENTINELS'] as const) {
+      if (env[name] !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'cannot be combined with HERALD_QUEUE_BACKEND=postgres (Postgres-only mode uses no Redis)',
+        });
+      }
+    }
+  }
   if (env.HERALD_REDIS_SENTINELS && env.HERALD_REDIS_CLUSTER_NODES) {
     ctx.addIssue({
       code: 'custom',

@@ -28,6 +28,15 @@ export interface QueuePoolOptions {
   /** Each BullMQ worker holds one connection for LISTEN; the rest serve queries. */
   max?: number;
   applicationName?: string;
+  /**
+   * `false` for workers: their queue writes (claims, completions, the delivery
+   * jobs of a fan-out) commit without waiting for the WAL flush. A Postgres
+   * crash can then undo the last moments of them — as a Redis restart can —
+   * and Herald recovers: a lost completion re-runs the job (same webhook-id),
+   * a lost delivery job is re-queued by the reconciler from the committed
+   * delivery row. Producers keep the default (a published event is durable).
+   */
+  synchronousCommit?: boolean;
   onError?: (error: Error) => void;
 }
 
@@ -37,7 +46,9 @@ export function createQueuePool(options: QueuePoolOptions): pg.Pool {
     connectionString: options.connectionString,
     max: options.max ?? 20,
     application_name: options.applicationName ?? 'herald',
-    options: `-c search_path=${QUEUE_SEARCH_PATH}`,
+    options:
+      `-c search_path=${QUEUE_SEARCH_PATH}` +
+      (options.synchronousCommit === false ? ' -c synchronous_commit=off' : ''),
     // A silently dropped LISTEN connection is noticed in seconds, not hours.
     keepAlive: true,
     connectionTimeoutMillis: 5_000,

@@ -41,6 +41,8 @@ export interface OpenServicesOptions {
    * job fetches, locks and completions.
    */
   maxQueueConnections?: number;
+  /** Postgres-only mode: `false` for workers (see `createQueuePool`'s `synchronousCommit`). */
+  queueSynchronousCommit?: boolean;
 }
 
 /**
@@ -111,6 +113,9 @@ async function openPostgresQueue(
     connectionString: config.databaseUrl,
     max: options.maxQueueConnections ?? 20,
     applicationName: `${options.name}-queue`,
+    ...(options.queueSynchronousCommit === undefined
+      ? {}
+      : { synchronousCommit: options.queueSynchronousCommit }),
     onError: (error) => options.log.warn({ err: error.message }, 'idle postgres queue connection failed'),
   });
   try {

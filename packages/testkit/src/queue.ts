@@ -30,6 +30,8 @@ export function createTestQueue(databaseUrl: string, kind: TestQueueKind = TEST_
       connectionString: databaseUrl,
       max: 20,
       applicationName: 'herald-test-queue',
+      // As the worker runs it (openServices); the in-process harness shares one pool.
+      synchronousCommit: false,
     });
     return {
       kind,
