@@ -117,7 +117,8 @@ export async function startHeraldWorker(
       env: {
         DATABASE_URL: options.databaseUrl,
         REDIS_URL: options.redisUrl,
-        HERALD_QUEUE_PREFIX: options.queuePrefix,
+        // Postgres-only mode refuses a prefix (the database is the namespace).
+        ...(options.queueBackend === 'postgres' ? {} : { HERALD_QUEUE_PREFIX: options.queuePrefix }),
         HERALD_WORKER_PORT: '0',
         HERALD_ALLOW_PRIVATE_NETWORKS: 'true',
         HERALD_WORKER_CONCURRENCY: String(options.concurrency),

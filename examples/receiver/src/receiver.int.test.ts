@@ -57,8 +57,7 @@ describe('example receiver against a real Herald worker', () => {
     worker = startProcess('apps/worker/src/main.ts', {
       env: {
         DATABASE_URL: t.url,
-        HERALD_QUEUE_BACKEND: queue.kind,
-        HERALD_QUEUE_PREFIX: queue.prefix,
+        ...queue.env,
         HERALD_SECRET_KEY: key.toString('base64'),
         HERALD_WORKER_PORT: '0',
         HERALD_ALLOW_PRIVATE_NETWORKS: 'true',

@@ -200,6 +200,9 @@ describe('loadAdminConfig / loadWorkerConfig', () => {
         }),
       ),
     ).toEqual(['HERALD_REDIS_SENTINELS']);
+    expect(
+      problemsOf(() => loadCliConfig({ HERALD_QUEUE_BACKEND: 'postgres', HERALD_QUEUE_PREFIX: 'other' })),
+    ).toEqual(['HERALD_QUEUE_PREFIX']);
     expect(problemsOf(() => loadCliConfig({ HERALD_QUEUE_BACKEND: 'sqlite' }))).toEqual([
       'HERALD_QUEUE_BACKEND',
     ]);

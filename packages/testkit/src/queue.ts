@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import type pg from 'pg';
 import {
   createPostgresQueueBackend,
   createQueuePool,
@@ -9,11 +10,33 @@ import {
 import { deleteKeysWithPrefix, uniquePrefix } from './redis.js';
 import { TEST_QUEUE_BACKEND, TEST_REDIS_URL, type TestQueueKind } from './services.js';
 
+/**
+ * `pool.end()` resolves once its clients are told to end, not once their
+ * sockets closed; a database dropped `with (force)` right after would kill
+ * them mid-goodbye (an unhandled error). Waits (bounded) for every `remove`.
+ */
+async function endPool(pool: pg.Pool): Promise<void> {
+  const clients = pool.totalCount;
+  let removed = 0;
+  const allGone = new Promise<void>((resolve) => {
+    if (clients === 0) resolve();
+    pool.on('remove', () => {
+      if (++removed >= clients) resolve();
+    });
+  });
+  await pool.end();
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([allGone, new Promise<void>((resolve) => (timer = setTimeout(resolve, 2_000)))]);
+  clearTimeout(timer);
+}
+
 /** A queue backend of a test's own, on either backend; `close()` removes what it stored. */
 export type TestQueue = (
   { kind: 'redis'; redis: Redis; prefix: string } | { kind: 'postgres'; pool: PgPool; prefix: string }
 ) & {
   backend: QueueBackend;
+  /** What a child worker or admin process needs to use the same queues (HERALD_QUEUE_BACKEND, prefix). */
+  env: Record<string, string>;
   close(): Promise<void>;
 };
 
@@ -38,7 +61,8 @@ export function createTestQueue(databaseUrl: string, kind: TestQueueKind = TEST_
       pool,
       prefix,
       backend: createPostgresQueueBackend(pool),
-      close: () => pool.end(),
+      env: { HERALD_QUEUE_BACKEND: 'postgres' },
+      close: () => endPool(pool),
     };
   }
   const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null, lazyConnect: false });
@@ -47,6 +71,7 @@ export function createTestQueue(databaseUrl: string, kind: TestQueueKind = TEST_
     redis,
     prefix,
     backend: createRedisQueueBackend(redis, prefix),
+    env: { HERALD_QUEUE_BACKEND: 'redis', HERALD_QUEUE_PREFIX: prefix },
     async close() {
       await deleteKeysWithPrefix(redis, prefix);
       redis.disconnect();
