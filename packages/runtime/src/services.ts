@@ -10,6 +10,7 @@ import {
   createQueuePool,
   createRedisConnection,
   createRedisQueueBackend,
+  type PgPool,
   type QueueBackend,
   type RedisConnection,
 } from '@herald/queue';
@@ -43,6 +44,12 @@ export interface OpenServicesOptions {
   maxQueueConnections?: number;
   /** Postgres-only mode: `false` for workers (see `createQueuePool`'s `synchronousCommit`). */
   queueSynchronousCommit?: boolean;
+  /**
+   * Postgres-only mode: a pool to use instead of opening one on DATABASE_URL
+   * (an embedded Postgres behind a `pg.Pool`-shaped adapter). Its search path
+   * must be QUEUE_SEARCH_PATH; the caller owns it (close() does not end it).
+   */
+  queuePool?: PgPool;
 }
 
 /**
@@ -109,19 +116,22 @@ async function openPostgresQueue(
   db: Db,
   secretKeys: SecretKeys,
 ): Promise<Services> {
-  const pool = createQueuePool({
-    connectionString: config.databaseUrl,
-    max: options.maxQueueConnections ?? 20,
-    applicationName: `${options.name}-queue`,
-    ...(options.queueSynchronousCommit === undefined
-      ? {}
-      : { synchronousCommit: options.queueSynchronousCommit }),
-    onError: (error) => options.log.warn({ err: error.message }, 'idle postgres queue connection failed'),
-  });
+  const ownsPool = options.queuePool === undefined;
+  const pool: PgPool =
+    options.queuePool ??
+    createQueuePool({
+      connectionString: config.databaseUrl,
+      max: options.maxQueueConnections ?? 20,
+      applicationName: `${options.name}-queue`,
+      ...(options.queueSynchronousCommit === undefined
+        ? {}
+        : { synchronousCommit: options.queueSynchronousCommit }),
+      onError: (error) => options.log.warn({ err: error.message }, 'idle postgres queue connection failed'),
+    });
   try {
     await assertQueueSchemaCurrent(pool);
   } catch (error) {
-    await pool.end();
+    if (ownsPool) await pool.end();
     await db.destroy();
     throw error;
   }
@@ -138,7 +148,7 @@ async function openPostgresQueue(
       },
     },
     async close() {
-      await pool.end();
+      if (ownsPool) await pool.end();
       await db.destroy();
     },
   };
