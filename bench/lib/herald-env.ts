@@ -53,6 +53,8 @@ export interface WorkerOptions {
   /** The 32-byte key the bench encrypted the webhook secret with. */
   readonly secretKey: Buffer;
   readonly concurrency: number;
+  /** HERALD_QUEUE_BACKEND (default redis); with postgres the worker never connects to Redis. */
+  readonly queueBackend?: 'redis' | 'postgres';
   /** Extra node flags for the worker (`--cpu-prof --cpu-prof-dir=/tmp/prof`), for profiling runs. */
   readonly nodeArgs?: readonly string[];
 }
@@ -115,10 +117,12 @@ export async function startHeraldWorker(
       env: {
         DATABASE_URL: options.databaseUrl,
         REDIS_URL: options.redisUrl,
-        HERALD_QUEUE_PREFIX: options.queuePrefix,
+        // Postgres-only mode refuses a prefix (the database is the namespace).
+        ...(options.queueBackend === 'postgres' ? {} : { HERALD_QUEUE_PREFIX: options.queuePrefix }),
         HERALD_WORKER_PORT: '0',
         HERALD_ALLOW_PRIVATE_NETWORKS: 'true',
         HERALD_WORKER_CONCURRENCY: String(options.concurrency),
+        HERALD_QUEUE_BACKEND: options.queueBackend ?? 'redis',
         HERALD_SECRET_KEY: options.secretKey.toString('base64'),
         HERALD_LOG_LEVEL: 'info',
       },

@@ -14,6 +14,8 @@ import {
   createApp,
   createEngine,
   createKeyring,
+  createRedisQueueBackend,
+  createSharedState,
   createWebhook,
   Herald,
   type Db,
@@ -141,10 +143,11 @@ export const heraldPipeline: Scenario = {
 
       // The worker decrypts webhook secrets with the same key the bench encrypts them with.
       const secretKey = randomBytes(32);
+      const engineRedis = ctx.connect('herald-engine');
       const engine = createEngine({
         db,
-        redis: ctx.connect('herald-engine'),
-        queuePrefix,
+        queue: createRedisQueueBackend(engineRedis, queuePrefix),
+        shared: createSharedState({ kind: 'redis', redis: engineRedis, prefix: queuePrefix }),
         keyring: createKeyring(secretKey, []),
         allowPrivateNetworks: true,
       });

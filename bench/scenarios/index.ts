@@ -3,6 +3,7 @@ import type { RatioSpec, TargetSpec } from '../lib/report.js';
 import { embeddedNoop } from './embedded-noop.js';
 import { heraldHttpIngest } from './herald-http-ingest.js';
 import { heraldPipeline } from './herald-pipeline.js';
+import { heraldPipelinePostgres } from './herald-pipeline-postgres.js';
 import { heraldPublish } from './herald-publish.js';
 import { heraldScaleOut } from './herald-scale-out.js';
 import { rawHmacPost } from './raw-hmac-post.js';
@@ -24,6 +25,7 @@ export const SCENARIOS: readonly Scenario[] = [
   heraldPipeline,
   heraldScaleOut,
   embeddedNoop,
+  heraldPipelinePostgres,
 ];
 
 /** herald / raw. A ratio whose figures are missing (a scenario skipped or failed) is left out. */
@@ -81,6 +83,12 @@ export const RATIOS: readonly RatioSpec[] = [
     label: 'CPU per delivery, 2 processes ÷ 1',
     numerator: 'scaleout_2w_cpu_us_per_delivery',
     denominator: 'scaleout_1w_cpu_us_per_delivery',
+  },
+  {
+    key: 'ratio_pg_pipeline',
+    label: 'Postgres-only pipeline ÷ Redis pipeline',
+    numerator: 'pg_deliveries_per_s',
+    denominator: 'herald_deliveries_per_s',
   },
   {
     key: 'ratio_p99',

@@ -1,5 +1,7 @@
 // Runs once per Jest run, outside Jest's module system (so plain JS): builds
-// a migrated template database with the real `pnpm migrate` entry point.
+// a migrated template database with the real `pnpm migrate` entry point
+// (in Postgres-only mode, so the template holds BullMQ's `bullmq` schema too
+// and tests can run on either queue backend).
 // Test workers inherit the environment and copy the template per file.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -14,7 +16,12 @@ export default async function globalSetup() {
   url.pathname = `/${name}`;
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'apps/cli/src/migrate.ts'], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: url.toString(), HERALD_LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      DATABASE_URL: url.toString(),
+      HERALD_QUEUE_BACKEND: 'postgres',
+      HERALD_LOG_LEVEL: 'warn',
+    },
     encoding: 'utf8',
   });
   if (result.status !== 0) {

@@ -30,8 +30,8 @@ runMain(async () => {
   let draining = false;
   const engine = createEngine({
     db: services.db,
-    redis: services.redis,
-    queuePrefix: config.queuePrefix,
+    queue: services.queueBackend,
+    shared: services.shared,
     keyring: createKeyring(services.secretKeys.current, services.secretKeys.old),
     allowPrivateNetworks: config.allowPrivateNetworks,
   });

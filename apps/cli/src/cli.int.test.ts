@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Herald } from '@herald/client';
@@ -10,13 +9,14 @@ import {
   CLI_ACTOR,
   createApp,
   createEngine,
+  createRedisSharedState,
   createWebhook,
   findAdminByEmail,
   findApiKeyByToken,
   verifyPassword,
   type Engine,
 } from '@herald/engine';
-import { QUEUE_NAMES, type EventJobData } from '@herald/queue';
+import { QUEUE_NAMES, createRedisQueueBackend, type EventJobData, type HeraldQueue } from '@herald/queue';
 import { createKeyring } from '@herald/signing';
 import {
   TEST_REDIS_URL,
@@ -62,7 +62,7 @@ describe('pnpm herald', () => {
   let client: Herald;
   let worker: RunningProcess;
   let tmp: string;
-  let idleEvents: Queue;
+  let idleEvents: HeraldQueue;
   const receivers: Receiver[] = [];
   // The worker consumes `prefix`; nothing consumes `idlePrefix`, so what the
   // CLI publishes there stays in the queue for the test to read.
@@ -136,13 +136,13 @@ describe('pnpm herald', () => {
     tmp = await mkdtemp(join(tmpdir(), 'herald-cli-'));
     engine = createEngine({
       db: t.db,
-      redis,
-      queuePrefix: prefix,
+      queue: createRedisQueueBackend(redis, prefix),
+      shared: createRedisSharedState(redis, prefix),
       keyring: createKeyring(Buffer.from(SECRET_KEY, 'base64')),
       allowPrivateNetworks: true,
     });
     client = new Herald({ connection: redis, queuePrefix: prefix });
-    idleEvents = new Queue(QUEUE_NAMES.events, { connection: redis, prefix: idlePrefix });
+    idleEvents = createRedisQueueBackend(redis, idlePrefix).createQueue(QUEUE_NAMES.events);
     worker = startProcess('apps/worker/src/main.ts', {
       env: { ...envFor(prefix), HERALD_WORKER_PORT: '0', HERALD_RETRY_SCHEDULE: '1s,1s' },
     });

@@ -40,12 +40,18 @@ export class CliContext {
       ]);
       // Logs go to stderr (stdout is the command's result); they never carry secrets.
       const log: Logger = createLogger({ name: 'herald-cli', level: config.logLevel, destination: 'stderr' });
-      return openServices(config, { name: 'herald-cli', log, stateDir: STATE_DIR, maxDbConnections: 4 });
+      return openServices(config, {
+        name: 'herald-cli',
+        log,
+        stateDir: STATE_DIR,
+        maxDbConnections: 4,
+        maxQueueConnections: 4,
+      });
     })();
     return this.#services;
   }
 
-  /** The engine, once Redis has answered (so a missing Redis fails instead of waiting forever). */
+  /** The engine, once Redis (if used) has answered (so a missing Redis fails instead of waiting forever). */
   engine(): Promise<Engine> {
     this.#engine ??= (async () => {
       const [config, services, { createEngine }, { createKeyring }] = await Promise.all([
@@ -57,8 +63,8 @@ export class CliContext {
       await this.#redisReachable(services);
       return createEngine({
         db: services.db,
-        redis: services.redis,
-        queuePrefix: config.queuePrefix,
+        queue: services.queueBackend,
+        shared: services.shared,
         keyring: createKeyring(services.secretKeys.current, services.secretKeys.old),
         allowPrivateNetworks: config.allowPrivateNetworks,
       });
@@ -69,13 +75,9 @@ export class CliContext {
   /** The producer client on the shared connection (it does not close that connection). */
   client(): Promise<Herald> {
     this.#client ??= (async () => {
-      const [config, services, { Herald }] = await Promise.all([
-        this.config(),
-        this.services(),
-        import('@herald/client'),
-      ]);
+      const [services, { Herald }] = await Promise.all([this.services(), import('@herald/client')]);
       await this.#redisReachable(services);
-      return new Herald({ connection: services.redis, queuePrefix: config.queuePrefix });
+      return new Herald({ queueBackend: services.queueBackend });
     })();
     return this.#client;
   }
@@ -85,6 +87,8 @@ export class CliContext {
   }
 
   async #redisReachable(services: Services): Promise<void> {
+    const redis = services.redis;
+    if (!redis) return; // Postgres-only mode: openServices already reached Postgres
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -99,7 +103,7 @@ export class CliContext {
       );
     });
     try {
-      await Promise.race([services.redis.ping(), timeout]);
+      await Promise.race([redis.ping(), timeout]);
     } finally {
       clearTimeout(timer);
     }
@@ -118,7 +122,7 @@ export class CliContext {
     if (engine) await engine.close();
     const services = await settled(this.#services);
     if (!services) return;
-    if (services.redis.status === 'ready') {
+    if (!services.redis || services.redis.status === 'ready') {
       await services.close();
     } else {
       // QUIT would queue behind the commands waiting for a Redis that never

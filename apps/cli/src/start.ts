@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { checkEnv, loadAdminConfig, loadCliConfig, loadWorkerConfig } from '@herald/config';
 import { runMain } from '@herald/core';
-import { migrateDatabase } from '@herald/db';
 import { createLogger } from '@herald/logger';
-import { REPO_ROOT } from '@herald/runtime';
+import { REPO_ROOT, migrateAll } from '@herald/runtime';
 
 const ENTRY_POINTS = {
   admin: 'apps/admin/src/main.ts',
@@ -17,7 +16,7 @@ runMain(async () => {
   checkEnv(process.env, [loadAdminConfig, loadWorkerConfig]);
   const config = loadCliConfig(process.env);
   const log = createLogger({ name: 'herald-start', level: config.logLevel });
-  const { created, applied } = await migrateDatabase(config.databaseUrl);
+  const { created, applied } = await migrateAll(config);
   if (created) log.info('database created');
   log.info({ applied }, applied.length > 0 ? 'migrations applied' : 'schema already up to date');
 

@@ -1,6 +1,5 @@
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import {
-  notifyWebhooksChanged,
   reconcileDeliveries,
   deleteAllWebhooks,
   deleteWebhook,
@@ -297,6 +296,16 @@ describe('delivery engine', () => {
     });
     expect(b.id).toBe(a.id);
     await waitForStatus(h, webhookId, 'succeeded');
+    // The event's job is finished and removed; the key still holds (its TTL is 24 h).
+    await waitUntil(async () => (await h.engine.queues.events.getJob(a.id)) === undefined, {
+      what: 'the finished event job removed',
+    });
+    const [c] = (
+      await h.client.publishBatch([
+        { app: h.appId, type: 'payment.success', data: { n: 3 }, idempotencyKey: 'order-42' },
+      ])
+    ).ids;
+    expect(c).toBe(a.id);
     await sleep(300);
     expect(r.requests).toHaveLength(1);
     expect(JSON.parse(r.requests[0]!.body).data).toEqual({ n: 1 });
@@ -363,7 +372,7 @@ describe('delivery engine', () => {
       .where('id', '=', held!.id)
       .execute();
     await h.t.db.updateTable('webhooks').set({ state: 'enabled' }).where('id', '=', webhookId).execute();
-    await notifyWebhooksChanged(h.redis, h.prefix, h.appId);
+    await h.engine.shared.webhookChanges.notify(h.appId);
     await sleep(100);
     const result = await reconcileDeliveries(h.engine, { overdueMs: 60_000 });
     expect(result.requeued).toBe(1);

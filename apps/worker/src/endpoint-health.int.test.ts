@@ -46,8 +46,8 @@ describe('circuit breaker', () => {
     await sleep(900);
     // Within the open window nothing more reaches the endpoint.
     expect(r.requests.length).toBe(atOpen);
-    const open = await h.redis.hgetall(`${h.prefix}:gate:{${webhookId}}`);
-    expect(Number(open['open_until'])).toBeGreaterThan(Date.now());
+    const open = await h.engine.shared.gate.inspect(webhookId);
+    expect(open?.openUntil).toBeGreaterThan(Date.now());
     expect((await statuses(h, webhookId)).every((s) => s === 'pending' || s === 'failed')).toBe(true);
     healthy = true;
     await waitUntil(async () => (await statuses(h, webhookId)).every((s) => s === 'succeeded'), {
@@ -60,7 +60,9 @@ describe('circuit breaker', () => {
       .execute();
     // Attempts were spent only on real requests.
     expect(rows.reduce((sum, row) => sum + row.attempts, 0)).toBe(r.requests.length);
-    expect(await h.redis.hget(`${h.prefix}:gate:{${webhookId}}`, 'failures')).toBeNull();
+    const closed = await h.engine.shared.gate.inspect(webhookId);
+    expect(closed?.failures ?? 0).toBe(0);
+    expect(closed?.openUntil ?? 0).toBe(0);
   });
 
   test('when a webhook answers 429, it is slowed down but its circuit never opens', async () => {
@@ -77,9 +79,9 @@ describe('circuit breaker', () => {
     await waitUntil(async () => (await statuses(h, webhookId)).every((s) => s === 'succeeded'), {
       what: 'all delivered despite 429s',
     });
-    const gate = await h.redis.hgetall(`${h.prefix}:gate:{${webhookId}}`);
-    expect(gate['open_until']).toBeUndefined();
-    expect(gate['failures']).toBeUndefined();
+    const gate = await h.engine.shared.gate.inspect(webhookId);
+    expect(gate?.openUntil ?? 0).toBe(0);
+    expect(gate?.failures ?? 0).toBe(0);
   });
 });
 

@@ -7,11 +7,19 @@ import { createKeyring } from '@herald/signing';
 import { createWorker } from './worker.js';
 
 // `pnpm worker`: one worker process. Run as many as you like, anywhere; they
-// coordinate through Redis and Postgres only. Never migrates.
+// coordinate through Postgres and the queue backend only. Never migrates.
 runMain(async () => {
   const config = loadWorkerConfig(process.env);
   const log = createLogger({ name: 'herald-worker', level: config.logLevel });
-  const services = await openServices(config, { name: 'herald-worker', log, stateDir: STATE_DIR });
+  const services = await openServices(config, {
+    name: 'herald-worker',
+    log,
+    stateDir: STATE_DIR,
+    // Postgres-only mode: fetches, locks and completions for `concurrency` jobs, plus the LISTENs.
+    maxQueueConnections: Math.min(60, 10 + Math.ceil(config.concurrency / 5)),
+    // Its queue writes are recoverable (re-run job, reconciler), so they skip the WAL flush wait.
+    queueSynchronousCommit: false,
+  });
   let draining = false;
   const metrics = createMetrics();
   const health = createHealthServer({
@@ -23,10 +31,10 @@ runMain(async () => {
   log.info({ port }, 'worker health listening');
   const worker = createWorker({
     db: services.db,
-    redis: services.redis,
+    queueBackend: services.queueBackend,
+    shared: services.shared,
     log,
     keyring: createKeyring(services.secretKeys.current, services.secretKeys.old),
-    queuePrefix: config.queuePrefix,
     concurrency: config.concurrency,
     retryScheduleMs: config.retryScheduleMs,
     deliveryTimeoutMs: config.deliveryTimeoutMs,

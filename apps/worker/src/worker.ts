@@ -1,4 +1,4 @@
-import { Worker, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import type { Db, WebhookFormat } from '@herald/db';
 import {
   EndpointGate,
@@ -6,7 +6,6 @@ import {
   WebhookCache,
   createDeliveryRecorder,
   createEngine,
-  notifyWebhooksChanged,
   pruneOldData,
   reconcileDeliveries,
   writeFanout,
@@ -14,11 +13,13 @@ import {
   type FanoutItem,
   type FanoutResult,
   type PlatformPace,
+  type ChangeSubscription,
+  type SharedState,
 } from '@herald/engine';
 import type { Logger } from '@herald/logger';
 import { createGuardedAgent, type Resolver } from '@herald/net';
 import type { HeraldMetrics } from '@herald/observability';
-import { QUEUE_NAMES, type RedisConnection } from '@herald/queue';
+import { QUEUE_NAMES, type QueueBackend } from '@herald/queue';
 import type { SecretKeyring } from '@herald/signing';
 import { createDeliverProcessor, heraldBackoff } from './deliver/deliver.processor.js';
 import { createSender } from './deliver/http-sender.js';
@@ -27,11 +28,12 @@ import { createFanoutProcessor } from './fanout/fanout.processor.js';
 
 export interface WorkerDeps {
   db: Db;
-  /** Shared command connection (maxRetriesPerRequest: null); BullMQ duplicates it for blocking calls. */
-  redis: RedisConnection;
+  /** Where the queues live (Redis or Postgres); the worker creates its BullMQ workers through it. */
+  queueBackend: QueueBackend;
+  /** Endpoint gate and webhook change feed, on the queue backend's datastore. */
+  shared: SharedState;
   log: Logger;
   keyring: SecretKeyring;
-  queuePrefix: string;
   concurrency: number;
   retryScheduleMs: readonly number[];
   deliveryTimeoutMs: number;
@@ -69,18 +71,16 @@ export function createWorker(deps: WorkerDeps): HeraldWorker {
   const { log, metrics } = deps;
   const engine = createEngine({
     db: deps.db,
-    redis: deps.redis,
-    queuePrefix: deps.queuePrefix,
+    queue: deps.queueBackend,
+    shared: deps.shared,
     keyring: deps.keyring,
     allowPrivateNetworks: deps.allowPrivateNetworks,
     ...(deps.resolveHost ? { resolveHost: deps.resolveHost } : {}),
   });
   const cache = new WebhookCache({ db: deps.db, keyring: deps.keyring });
-  const subscriber = deps.redis.duplicate();
-  subscriber.on('error', () => undefined); // the command connection already logs Redis trouble
+  let changes: ChangeSubscription | undefined;
   const gate = new EndpointGate({
-    redis: deps.redis,
-    queuePrefix: deps.queuePrefix,
+    store: deps.shared.gate,
     breakerFailures: deps.breakerFailures,
     breakerOpenMs: deps.breakerOpenMs,
     probeTimeoutMs: deps.deliveryTimeoutMs * 2,
@@ -118,12 +118,11 @@ export function createWorker(deps: WorkerDeps): HeraldWorker {
   });
   const send = createSender({ dispatcher: agent, timeoutMs: deps.deliveryTimeoutMs });
 
-  const connection = deps.redis;
-  const prefix = deps.queuePrefix;
+  const backend = deps.queueBackend;
   // DESIGN §5: a slow receiver must not look stalled (lock = 2 × timeout), and a
   // killed worker's jobs come back within about one lock duration.
   const lockDuration = 2 * deps.deliveryTimeoutMs;
-  const deliveries = new Worker(
+  const deliveries = backend.createWorker(
     QUEUE_NAMES.deliveries,
     createDeliverProcessor({
       cache,
@@ -132,13 +131,11 @@ export function createWorker(deps: WorkerDeps): HeraldWorker {
       send,
       policy: { scheduleMs: deps.retryScheduleMs },
       log,
-      notifyChanged: (appId) => notifyWebhooksChanged(deps.redis, deps.queuePrefix, appId),
+      notifyChanged: (appId) => deps.shared.webhookChanges.notify(appId),
       metrics,
       platformPacing: deps.platformPacing,
     }),
     {
-      connection,
-      prefix,
       concurrency: deps.concurrency,
       lockDuration,
       stalledInterval: lockDuration / 2,
@@ -147,7 +144,7 @@ export function createWorker(deps: WorkerDeps): HeraldWorker {
       autorun: false,
     },
   );
-  const events = new Worker(
+  const events = backend.createWorker(
     QUEUE_NAMES.events,
     createFanoutProcessor({
       cache,
@@ -157,8 +154,6 @@ export function createWorker(deps: WorkerDeps): HeraldWorker {
       log,
     }),
     {
-      connection,
-      prefix,
       concurrency: Math.max(10, Math.ceil(deps.concurrency / 2)),
       // Same lease as deliveries: a killed worker's fan-outs come back as fast.
       lockDuration,
@@ -166,7 +161,7 @@ export function createWorker(deps: WorkerDeps): HeraldWorker {
       autorun: false,
     },
   );
-  const maintenance = new Worker(
+  const maintenance = backend.createWorker(
     QUEUE_NAMES.maintenance,
     async (job: Job) => {
       if (job.name === 'reconcile') {
@@ -186,7 +181,7 @@ export function createWorker(deps: WorkerDeps): HeraldWorker {
       }
       return undefined;
     },
-    { connection, prefix, concurrency: 1, autorun: false },
+    { concurrency: 1, autorun: false },
   );
   const workers = [deliveries, events, maintenance];
   metrics?.watchQueues([engine.queues.events, engine.queues.deliveries, engine.queues.maintenance]);
@@ -208,7 +203,7 @@ export function createWorker(deps: WorkerDeps): HeraldWorker {
   return {
     engine,
     async start() {
-      await cache.subscribe(subscriber, deps.queuePrefix);
+      changes = await cache.subscribe(deps.shared.webhookChanges);
       const maintenanceQueue = engine.queues.maintenance;
       await maintenanceQueue.upsertJobScheduler(
         'reconcile',
@@ -240,7 +235,7 @@ export function createWorker(deps: WorkerDeps): HeraldWorker {
       await Promise.all([recorder.flush(), fanoutCommitter.flush()]);
       await engine.close();
       await agent.close();
-      await subscriber.quit().catch(() => subscriber.disconnect());
+      await changes?.close();
       log.info('worker stopped taking jobs');
     },
   };

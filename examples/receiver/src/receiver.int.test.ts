@@ -2,24 +2,29 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Herald } from '@herald/client';
-import { createApp, createEngine, createWebhook, CLI_ACTOR, type Engine } from '@herald/engine';
+import {
+  createApp,
+  createEngine,
+  createSharedState,
+  createWebhook,
+  CLI_ACTOR,
+  type Engine,
+} from '@herald/engine';
 import { createKeyring, sign } from '@herald/signing';
 import {
   createTestDatabase,
-  createTestRedis,
-  deleteKeysWithPrefix,
+  createTestQueue,
   startProcess,
-  uniquePrefix,
   waitUntil,
   type RunningProcess,
   type TestDatabase,
+  type TestQueue,
 } from '@herald/testkit';
 import { createReceiver, type Receiver } from './receiver.js';
 
 describe('example receiver against a real Herald worker', () => {
   const key = randomBytes(32);
-  const redis = createTestRedis();
-  const prefix = uniquePrefix();
+  let queue: TestQueue;
   let t: TestDatabase;
   let engine: Engine;
   let worker: RunningProcess;
@@ -32,14 +37,15 @@ describe('example receiver against a real Herald worker', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase();
+    queue = createTestQueue(t.url);
     engine = createEngine({
       db: t.db,
-      redis,
-      queuePrefix: prefix,
+      queue: queue.backend,
+      shared: createSharedState(queue),
       keyring: createKeyring(key, []),
       allowPrivateNetworks: true,
     });
-    client = new Herald({ connection: redis, queuePrefix: prefix });
+    client = new Herald({ queueBackend: queue.backend });
     appId = (await createApp(t.db, CLI_ACTOR, { name: 'AuthVaultix' })).id;
     // The signing secret exists only once the webhook (which needs the URL) does,
     // so the server delegates to whichever receiver is current.
@@ -51,7 +57,7 @@ describe('example receiver against a real Herald worker', () => {
     worker = startProcess('apps/worker/src/main.ts', {
       env: {
         DATABASE_URL: t.url,
-        HERALD_QUEUE_PREFIX: prefix,
+        ...queue.env,
         HERALD_SECRET_KEY: key.toString('base64'),
         HERALD_WORKER_PORT: '0',
         HERALD_ALLOW_PRIVATE_NETWORKS: 'true',
@@ -65,8 +71,7 @@ describe('example receiver against a real Herald worker', () => {
     await client.close();
     await engine.close();
     await new Promise((r) => server.close(r));
-    await deleteKeysWithPrefix(redis, prefix);
-    redis.disconnect();
+    await queue.close();
     await t.drop();
   });
 

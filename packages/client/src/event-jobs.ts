@@ -1,6 +1,5 @@
-import type { Queue } from 'bullmq';
 import { ValidationError, checkEventInput, newId, type FieldIssue } from '@herald/core';
-import { eventJobOptions, type EventJobData } from '@herald/queue';
+import { eventJobOptions, type EventJobData, type HeraldQueue } from '@herald/queue';
 
 /** One event as a producer gives it, with the app it belongs to. */
 export interface EventForApp {
@@ -73,13 +72,13 @@ export function buildEventJobs(inputs: readonly EventForApp[]): EventJobData[] {
  * One Redis round trip. With an idempotency key seen within its TTL, BullMQ
  * deduplicates and answers with the first job's id, which is returned.
  */
-export async function enqueueEventJob(queue: Queue, job: EventJobData): Promise<string> {
+export async function enqueueEventJob(queue: HeraldQueue, job: EventJobData): Promise<string> {
   const added = await queue.add(job.type, job, eventJobOptions(job));
   return added.id ?? job.id;
 }
 
 /** One pipeline (`addBulk`) for the whole batch; ids in input order. */
-export async function enqueueEventJobs(queue: Queue, jobs: readonly EventJobData[]): Promise<string[]> {
+export async function enqueueEventJobs(queue: HeraldQueue, jobs: readonly EventJobData[]): Promise<string[]> {
   if (jobs.length === 0) return [];
   const added = await queue.addBulk(
     jobs.map((job) => ({ name: job.type, data: job, opts: eventJobOptions(job) })),

@@ -1,6 +1,11 @@
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { QUEUE_NAMES, type RedisConnection } from '@herald/queue';
+import {
+  QUEUE_NAMES,
+  createRedisQueueBackend,
+  type HeraldQueue,
+  type QueueBackend,
+  type RedisConnection,
+} from '@herald/queue';
 import { buildEventJob, buildEventJobs, enqueueEventJob, enqueueEventJobs } from './event-jobs.js';
 import { HttpTransport, type HttpClientOptions } from './http-transport.js';
 
@@ -21,7 +26,15 @@ export interface RedisClientOptions {
   queuePrefix?: string;
 }
 
-export type HeraldOptions = RedisClientOptions | HttpClientOptions;
+/**
+ * Straight into the queue on a backend the caller built (`createRedisQueueBackend`,
+ * or `createPostgresQueueBackend` for HERALD_QUEUE_BACKEND=postgres); not closed by close().
+ */
+export interface BackendClientOptions {
+  queueBackend: QueueBackend;
+}
+
+export type HeraldOptions = RedisClientOptions | BackendClientOptions | HttpClientOptions;
 
 export interface PublishResult {
   id: string;
@@ -33,12 +46,17 @@ interface Transport {
   close(): Promise<void>;
 }
 
-/** Straight into BullMQ: one Redis round trip per publish, one pipeline per batch. */
+/** Straight into BullMQ: one round trip per publish, one pipeline (or statement) per batch. */
 class QueueTransport implements Transport {
-  readonly #queue: Queue;
+  readonly #queue: HeraldQueue;
   readonly #ownConnection: Redis | undefined;
 
-  constructor(options: RedisClientOptions) {
+  constructor(options: RedisClientOptions | BackendClientOptions) {
+    if ('queueBackend' in options) {
+      this.#ownConnection = undefined;
+      this.#queue = options.queueBackend.createQueue(QUEUE_NAMES.events);
+      return;
+    }
     if (!options.connection && !options.redisUrl) {
       throw new TypeError('Herald needs redisUrl or connection (or apiUrl and apiKey)');
     }
@@ -48,10 +66,9 @@ class QueueTransport implements Transport {
     this.#ownConnection = options.connection
       ? undefined
       : new Redis(options.redisUrl!, { maxRetriesPerRequest: 3 });
-    this.#queue = new Queue(QUEUE_NAMES.events, {
-      connection: options.connection ?? this.#ownConnection!,
-      prefix,
-    });
+    this.#queue = createRedisQueueBackend(options.connection ?? this.#ownConnection!, prefix).createQueue(
+      QUEUE_NAMES.events,
+    );
   }
 
   async publish(input: PublishInput): Promise<PublishResult> {
@@ -99,9 +116,15 @@ export class Herald {
 
   constructor(options: HeraldOptions) {
     if (isHttpOptions(options)) {
-      const redis = options as RedisClientOptions;
-      if (redis.redisUrl !== undefined || redis.connection !== undefined) {
-        throw new TypeError('Herald takes either redisUrl/connection or apiUrl/apiKey, not both');
+      const redis = options as RedisClientOptions & Partial<BackendClientOptions>;
+      if (
+        redis.redisUrl !== undefined ||
+        redis.connection !== undefined ||
+        redis.queueBackend !== undefined
+      ) {
+        throw new TypeError(
+          'Herald takes either redisUrl/connection/queueBackend or apiUrl/apiKey, not both',
+        );
       }
       this.#transport = new ApiTransport(options);
     } else {

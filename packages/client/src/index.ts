@@ -1,5 +1,11 @@
 export { Herald } from './herald.js';
-export type { HeraldOptions, PublishInput, PublishResult, RedisClientOptions } from './herald.js';
+export type {
+  BackendClientOptions,
+  HeraldOptions,
+  PublishInput,
+  PublishResult,
+  RedisClientOptions,
+} from './herald.js';
 export { HeraldApiError, MAX_BATCH_EVENTS } from './http-transport.js';
 export type { HttpClientOptions } from './http-transport.js';
 // For servers that publish on Herald's behalf (the HTTP API): the same

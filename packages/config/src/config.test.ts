@@ -181,6 +181,33 @@ describe('loadAdminConfig / loadWorkerConfig', () => {
     ]);
   });
 
+  test('when HERALD_QUEUE_BACKEND=postgres, no Redis setting is needed; Redis topologies and unknown backends are refused', () => {
+    expect(loadWorkerConfig({ HERALD_QUEUE_BACKEND: 'postgres' }).queueBackend).toBe('postgres');
+    expect(
+      problemsOf(() =>
+        loadCliConfig({
+          HERALD_QUEUE_BACKEND: 'postgres',
+          HERALD_REDIS_CLUSTER_NODES: '127.0.0.1:7000',
+        }),
+      ),
+    ).toEqual(['HERALD_REDIS_CLUSTER_NODES']);
+    expect(
+      problemsOf(() =>
+        loadCliConfig({
+          HERALD_QUEUE_BACKEND: 'postgres',
+          HERALD_REDIS_SENTINELS: 'a:26379',
+          HERALD_REDIS_SENTINEL_NAME: 'm',
+        }),
+      ),
+    ).toEqual(['HERALD_REDIS_SENTINELS']);
+    expect(
+      problemsOf(() => loadCliConfig({ HERALD_QUEUE_BACKEND: 'postgres', HERALD_QUEUE_PREFIX: 'other' })),
+    ).toEqual(['HERALD_QUEUE_PREFIX']);
+    expect(problemsOf(() => loadCliConfig({ HERALD_QUEUE_BACKEND: 'sqlite' }))).toEqual([
+      'HERALD_QUEUE_BACKEND',
+    ]);
+  });
+
   test('when a queue prefix contains a colon or brace, it is refused', () => {
     expect(problemsOf(() => loadCliConfig({ HERALD_QUEUE_PREFIX: 'a:b' }))).toEqual(['HERALD_QUEUE_PREFIX']);
     expect(problemsOf(() => loadCliConfig({ HERALD_QUEUE_PREFIX: '{x}' }))).toEqual(['HERALD_QUEUE_PREFIX']);

@@ -117,7 +117,7 @@ export const queueBackend = z.enum(['redis', 'postgres']).default('redis');
 export const queuePrefix = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1–32 letters, digits, "_" or "-"')
-  .default('herald');
+  .optional(); // `herald` (Redis only: Postgres-only mode has no key prefix)
 
 /** A 32-byte key in standard base64. */
 export const secretKey = z.string().refine((value) => {

@@ -78,6 +78,27 @@ function checkShared(env: SharedEnv, ctx: z.RefinementCtx): void {
       message: 'is required with HERALD_REDIS_SENTINELS',
     });
   }
+  if (env.HERALD_QUEUE_BACKEND === 'postgres') {
+    // Postgres-only mode opens no Redis connection: Redis topology settings would be
+    // silently ignored, and a key prefix cannot separate two Heralds in one database.
+    for (const name of ['HERALD_REDIS_CLUSTER_NODES', 'HERALD_REDIS_SENTINELS'] as const) {
+      if (env[name] !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'cannot be combined with HERALD_QUEUE_BACKEND=postgres (Postgres-only mode uses no Redis)',
+        });
+      }
+    }
+    if (env.HERALD_QUEUE_PREFIX !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HERALD_QUEUE_PREFIX'],
+        message:
+          'cannot be combined with HERALD_QUEUE_BACKEND=postgres (the queues live in the database: one database, one Herald)',
+      });
+    }
+  }
   if (env.HERALD_REDIS_SENTINELS && env.HERALD_REDIS_CLUSTER_NODES) {
     ctx.addIssue({
       code: 'custom',
@@ -125,7 +146,7 @@ function toShared(env: SharedEnv): SharedConfig {
     databaseUrl: env.DATABASE_URL,
     redis,
     queueBackend: env.HERALD_QUEUE_BACKEND,
-    queuePrefix: env.HERALD_QUEUE_PREFIX,
+    queuePrefix: env.HERALD_QUEUE_PREFIX ?? 'herald',
     secretKey: env.HERALD_SECRET_KEY,
     oldSecretKeys: env.HERALD_SECRET_KEYS_OLD ?? [],
     allowPrivateNetworks: env.HERALD_ALLOW_PRIVATE_NETWORKS,

@@ -1,12 +1,14 @@
-import { Queue } from 'bullmq';
 import type { Db } from '@herald/db';
-import { QUEUE_NAMES, type RedisConnection } from '@herald/queue';
+import { QUEUE_NAMES, type HeraldQueue, type QueueBackend } from '@herald/queue';
 import type { SecretKeyring } from '@herald/signing';
+import type { SharedState } from './shared/shared-state.js';
 
 export interface EngineOptions {
   db: Db;
-  redis: RedisConnection;
-  queuePrefix: string;
+  /** Where the queues live (Redis or Postgres), from HERALD_QUEUE_BACKEND. */
+  queue: QueueBackend;
+  /** Endpoint gate, change feed and limits, on the same backend as the queues. */
+  shared: SharedState;
   keyring: SecretKeyring;
   allowPrivateNetworks: boolean;
   /** DNS for save-time URL checks (tests inject one). */
@@ -18,16 +20,15 @@ export interface EngineOptions {
  * app, the CLI and the worker each build one; only the worker sends HTTP.
  */
 export interface Engine extends EngineOptions {
-  queues: { events: Queue; deliveries: Queue; maintenance: Queue };
+  queues: { events: HeraldQueue; deliveries: HeraldQueue; maintenance: HeraldQueue };
   close(): Promise<void>;
 }
 
 export function createEngine(options: EngineOptions): Engine {
-  const queueOptions = { connection: options.redis, prefix: options.queuePrefix };
   const queues = {
-    events: new Queue(QUEUE_NAMES.events, queueOptions),
-    deliveries: new Queue(QUEUE_NAMES.deliveries, queueOptions),
-    maintenance: new Queue(QUEUE_NAMES.maintenance, queueOptions),
+    events: options.queue.createQueue(QUEUE_NAMES.events),
+    deliveries: options.queue.createQueue(QUEUE_NAMES.deliveries),
+    maintenance: options.queue.createQueue(QUEUE_NAMES.maintenance),
   };
   return {
     ...options,

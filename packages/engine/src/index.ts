@@ -30,7 +30,7 @@ export { toPublicWebhook, toWebhook } from './webhooks/webhook.js';
 export type { PublicWebhook } from './webhooks/webhook.js';
 export { findWebhookAppId } from './webhooks/webhook-lookup.js';
 export type { Webhook } from './webhooks/webhook.js';
-export { WebhookCache, notifyWebhooksChanged, webhookChangesChannel } from './webhooks/webhook-cache.js';
+export { WebhookCache } from './webhooks/webhook-cache.js';
 export type { DeliveryTarget, WebhookCacheOptions } from './webhooks/webhook-cache.js';
 export {
   DEFAULT_ROTATION_GRACE_SECONDS,
@@ -91,6 +91,20 @@ export type {
   GateWaitReason,
   PlatformPace,
 } from './gate/endpoint-gate.js';
+export { createSharedState } from './shared/create-shared-state.js';
+export type { SharedStateSource } from './shared/create-shared-state.js';
+export { createRedisSharedState } from './shared/redis-shared-state.js';
+export { WEBHOOK_CHANGES_CHANNEL, createPostgresSharedState } from './shared/postgres-shared-state.js';
+export type {
+  ChangeSubscription,
+  GateAdmitInput,
+  GateAdmitResult,
+  GateState,
+  GateStore,
+  LimitStore,
+  SharedState,
+  WebhookChangeFeed,
+} from './shared/shared-state.js';
 export { proposeFormat } from './render/detect.js';
 export type { ProposedFormat } from './render/detect.js';
 export { DISCORD_LIMITS, discordEmbedLength, renderDiscord } from './render/discord.js';

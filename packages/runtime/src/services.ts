@@ -1,14 +1,28 @@
 import { join } from 'node:path';
 import { resolveSecretKeys, type SecretKeys, type SharedConfig } from '@herald/config';
-import { StartupError } from '@herald/core';
 import { assertSchemaCurrent, createDb, ping, type Db } from '@herald/db';
+import { createPostgresSharedState, createRedisSharedState, type SharedState } from '@herald/engine';
 import type { Logger } from '@herald/logger';
 import type { Check } from '@herald/observability';
-import { createRedisConnection, type RedisConnection } from '@herald/queue';
+import {
+  assertQueueSchemaCurrent,
+  createPostgresQueueBackend,
+  createQueuePool,
+  createRedisConnection,
+  createRedisQueueBackend,
+  type PgPool,
+  type QueueBackend,
+  type RedisConnection,
+} from '@herald/queue';
 
 export interface Services {
   db: Db;
-  redis: RedisConnection;
+  /** Where the queues live (HERALD_QUEUE_BACKEND). */
+  queueBackend: QueueBackend;
+  /** Endpoint gate, webhook change feed, request limits: on the queue backend's datastore. */
+  shared: SharedState;
+  /** The Redis connection, only with HERALD_QUEUE_BACKEND=redis (Postgres-only mode opens none). */
+  redis: RedisConnection | undefined;
   secretKeys: SecretKeys;
   /** Dependency checks for /readyz. */
   checks: Record<string, Check>;
@@ -22,20 +36,31 @@ export interface OpenServicesOptions {
   /** Where the development secret key lives (the repo root's `.herald/`). */
   stateDir: string;
   maxDbConnections?: number;
+  /**
+   * Postgres-only mode: the queue pool's size. Each BullMQ worker keeps one
+   * connection for LISTEN, the webhook change feed another; the rest serve
+   * job fetches, locks and completions.
+   */
+  maxQueueConnections?: number;
+  /** Postgres-only mode: `false` for workers (see `createQueuePool`'s `synchronousCommit`). */
+  queueSynchronousCommit?: boolean;
+  /**
+   * Postgres-only mode: a pool to use instead of opening one on DATABASE_URL
+   * (an embedded Postgres behind a `pg.Pool`-shaped adapter). Its search path
+   * must be QUEUE_SEARCH_PATH; the caller owns it (close() does not end it).
+   */
+  queuePool?: PgPool;
 }
 
 /**
  * What every long-running process needs, opened in order: secret keys,
  * Postgres (refusing to start when the schema is behind — only `pnpm migrate`
- * migrates), then Redis.
+ * migrates), then the queue backend: Redis, or with
+ * HERALD_QUEUE_BACKEND=postgres a second Postgres pool for BullMQ's schema and
+ * Herald's shared state (no Redis at all).
  */
 export async function openServices(config: SharedConfig, options: OpenServicesOptions): Promise<Services> {
   const { log } = options;
-  if (config.queueBackend === 'postgres') {
-    throw new StartupError(
-      'HERALD_QUEUE_BACKEND=postgres is not available in this version; use redis (the default)',
-    );
-  }
   const secretKeys = resolveSecretKeys({
     secretKey: config.secretKey,
     oldSecretKeys: config.oldSecretKeys,
@@ -55,6 +80,8 @@ export async function openServices(config: SharedConfig, options: OpenServicesOp
     await db.destroy();
     throw error;
   }
+  if (config.queueBackend === 'postgres') return openPostgresQueue(config, options, db, secretKeys);
+
   const redis = createRedisConnection(config.redis, { connectionName: options.name });
   let lastRedisError = '';
   redis.on('error', (error: Error) => {
@@ -68,6 +95,8 @@ export async function openServices(config: SharedConfig, options: OpenServicesOp
   });
   return {
     db,
+    queueBackend: createRedisQueueBackend(redis, config.queuePrefix),
+    shared: createRedisSharedState(redis, config.queuePrefix),
     redis,
     secretKeys,
     checks: {
@@ -76,6 +105,50 @@ export async function openServices(config: SharedConfig, options: OpenServicesOp
     },
     async close() {
       await redis.quit().catch(() => redis.disconnect());
+      await db.destroy();
+    },
+  };
+}
+
+async function openPostgresQueue(
+  config: SharedConfig,
+  options: OpenServicesOptions,
+  db: Db,
+  secretKeys: SecretKeys,
+): Promise<Services> {
+  const ownsPool = options.queuePool === undefined;
+  const pool: PgPool =
+    options.queuePool ??
+    createQueuePool({
+      connectionString: config.databaseUrl,
+      max: options.maxQueueConnections ?? 20,
+      applicationName: `${options.name}-queue`,
+      ...(options.queueSynchronousCommit === undefined
+        ? {}
+        : { synchronousCommit: options.queueSynchronousCommit }),
+      onError: (error) => options.log.warn({ err: error.message }, 'idle postgres queue connection failed'),
+    });
+  try {
+    await assertQueueSchemaCurrent(pool);
+  } catch (error) {
+    if (ownsPool) await pool.end();
+    await db.destroy();
+    throw error;
+  }
+  return {
+    db,
+    queueBackend: createPostgresQueueBackend(pool),
+    shared: createPostgresSharedState(pool),
+    redis: undefined,
+    secretKeys,
+    checks: {
+      postgres: async () => {
+        await ping(db);
+        await pool.query('select 1');
+      },
+    },
+    async close() {
+      if (ownsPool) await pool.end();
       await db.destroy();
     },
   };

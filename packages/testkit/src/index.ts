@@ -1,4 +1,7 @@
-export { TEST_POSTGRES_URL, TEST_REDIS_URL } from './services.js';
+export { TEST_POSTGRES_URL, TEST_QUEUE_BACKEND, TEST_REDIS_URL } from './services.js';
+export type { TestQueueKind } from './services.js';
+export { createTestQueue } from './queue.js';
+export type { TestQueue } from './queue.js';
 export { createTestDatabase, dropDatabase, uniqueName } from './database.js';
 export type { TestDatabase } from './database.js';
 export { createTestRedis, deleteKeysWithPrefix, uniquePrefix } from './redis.js';

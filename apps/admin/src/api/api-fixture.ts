@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Queue } from 'bullmq';
 import type { Express } from 'express';
 import { newId } from '@herald/core';
 import {
@@ -7,27 +6,21 @@ import {
   createApiKey,
   createApp as createHeraldApp,
   createEngine,
+  createSharedState,
   writeFanout,
   type Engine,
 } from '@herald/engine';
 import { createLogger } from '@herald/logger';
 import type { HeraldMetrics } from '@herald/observability';
-import { QUEUE_NAMES } from '@herald/queue';
 import { createKeyring } from '@herald/signing';
-import {
-  createTestDatabase,
-  createTestRedis,
-  deleteKeysWithPrefix,
-  uniquePrefix,
-  type TestDatabase,
-} from '@herald/testkit';
+import { createTestDatabase, createTestQueue, type TestDatabase, type TestQueue } from '@herald/testkit';
 import { createApp } from '../app.js';
 import type { AdminSettings } from '../settings.js';
 
 export interface ApiFixture {
   t: TestDatabase;
-  redis: ReturnType<typeof createTestRedis>;
-  prefix: string;
+  /** The queue backend under test (HERALD_TEST_QUEUE_BACKEND). */
+  queue: TestQueue;
   /** The raw 32-byte key behind the engine's keyring (a worker must use the same). */
   secretKey: Buffer;
   engine: Engine;
@@ -63,13 +56,12 @@ export async function startApiFixture(
   } = {},
 ): Promise<ApiFixture> {
   const t = await createTestDatabase();
-  const redis = createTestRedis();
-  const prefix = uniquePrefix();
+  const queue = createTestQueue(t.url);
   const secretKey = randomBytes(32);
   const engine = createEngine({
     db: t.db,
-    redis,
-    queuePrefix: prefix,
+    queue: queue.backend,
+    shared: createSharedState(queue),
     keyring: createKeyring(secretKey, []),
     allowPrivateNetworks: options.allowPrivateNetworks ?? true,
     ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
@@ -98,11 +90,10 @@ export async function startApiFixture(
   const other = await createHeraldApp(t.db, CLI_ACTOR, { name: 'Other app' });
   const key = await createApiKey(t.db, CLI_ACTOR, { appId: app.id });
   const otherKey = await createApiKey(t.db, CLI_ACTOR, { appId: other.id });
-  const events = new Queue(QUEUE_NAMES.events, { connection: redis, prefix });
+  const events = engine.queues.events;
   return {
     t,
-    redis,
-    prefix,
+    queue,
     secretKey,
     engine,
     settings,
@@ -138,10 +129,8 @@ export async function startApiFixture(
       return { eventId, deliveryId: result.deliveries[0]!.deliveryId };
     },
     async close() {
-      await events.close();
       await engine.close();
-      await deleteKeysWithPrefix(redis, prefix);
-      redis.disconnect();
+      await queue.close();
       await t.drop();
     },
   };

@@ -40,11 +40,7 @@ export function createApiRouter(deps: ApiDeps): Router {
     res.type('application/json').send(openApi);
   });
 
-  const limiter = createRateLimiter(
-    deps.engine.redis,
-    deps.engine.queuePrefix,
-    deps.settings.apiRateLimitPerSecond,
-  );
+  const limiter = createRateLimiter(deps.engine.shared.limits, deps.settings.apiRateLimitPerSecond);
   const authenticate = createAuthenticate({ engine: deps.engine, log: deps.log, limiter });
   const guard: RouteGuard = { ingest: [authenticate], full: [authenticate, requireFullScope] };
 

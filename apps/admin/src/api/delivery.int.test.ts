@@ -33,7 +33,7 @@ describe('API end to end, with a worker process', () => {
       env: {
         DATABASE_URL: f.t.url,
         REDIS_URL: TEST_REDIS_URL,
-        HERALD_QUEUE_PREFIX: f.prefix,
+        ...f.queue.env,
         HERALD_SECRET_KEY: f.secretKey.toString('base64'),
         HERALD_WORKER_PORT: '0',
         HERALD_ALLOW_PRIVATE_NETWORKS: 'true',

@@ -1,6 +1,5 @@
 import request from 'supertest';
-import { Queue } from 'bullmq';
-import { QUEUE_NAMES, parseEventJobData } from '@herald/queue';
+import { parseEventJobData, type HeraldQueue } from '@herald/queue';
 import { CLI_ACTOR, createWebhook } from '@herald/engine';
 import { auth, fieldsOf, startApiFixture, type ApiFixture } from './api-fixture.js';
 
@@ -8,7 +7,7 @@ const EVENT = { type: 'auth.login.failed', data: { ip: '203.0.113.7', user: 'u_4
 
 describe('API events', () => {
   let f: ApiFixture;
-  let queue: Queue;
+  let queue: HeraldQueue;
   const post = (path: string, key = f.key) =>
     request(f.http)
       .post(`/api/v1${path}`)
@@ -16,10 +15,9 @@ describe('API events', () => {
 
   beforeAll(async () => {
     f = await startApiFixture({ settings: { apiMaxBodyBytes: 512 * 1024, apiMaxBatchBytes: 1024 * 1024 } });
-    queue = new Queue(QUEUE_NAMES.events, { connection: f.redis, prefix: f.prefix });
+    queue = f.engine.queues.events;
   });
   afterAll(async () => {
-    await queue.close();
     await f.close();
   });
   beforeEach(async () => {
@@ -62,7 +60,9 @@ describe('API events', () => {
     expect(again.body.id).toBe(first.body.id);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(await f.publishedCount()).toBe(1);
-    expect((await queue.getJob(String(first.body.id)))?.data.idempotencyKey).toBe('login-1');
+    expect(parseEventJobData((await queue.getJob(String(first.body.id)))?.data).idempotencyKey).toBe(
+      'login-1',
+    );
   });
 
   test('when another app uses the same idempotency key, it gets its own event', async () => {
@@ -233,7 +233,7 @@ describe('API events', () => {
   test('when data has unicode, emoji and huge numbers, it is published exactly as sent', async () => {
     const data = { name: 'Zoë 🚀 مرحبا 中文', rtl: '\u202e', big: 1e308, nested: { a: [null, true, 0.1] } };
     const res = await post('/events').send({ type: 'user.registered', data }).expect(202);
-    expect((await queue.getJob(String(res.body.id)))?.data.data).toEqual(data);
+    expect(parseEventJobData((await queue.getJob(String(res.body.id)))?.data).data).toEqual(data);
   });
 
   test('when GET /events/:id follows a publish before fan-out, the event is answered as queued', async () => {

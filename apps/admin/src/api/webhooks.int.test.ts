@@ -1,6 +1,4 @@
 import request from 'supertest';
-import { Queue } from 'bullmq';
-import { QUEUE_NAMES } from '@herald/queue';
 import { auth, fieldsOf, keysOf, startApiFixture, type ApiFixture } from './api-fixture.js';
 
 const WEBHOOK_KEYS = [
@@ -204,12 +202,7 @@ describe('API webhooks and deliveries', () => {
     const since = new Date(Date.now() - 60_000).toISOString();
     const res = await api().post(`/webhooks/${id}/replay`).send({ since, status: 'dead' }).expect(202);
     expect(res.body).toEqual({ replayId: expect.stringMatching(/^rpl_/), count: 1 });
-    const deliveries = new Queue(QUEUE_NAMES.deliveries, { connection: f.redis, prefix: f.prefix });
-    try {
-      expect(await deliveries.getJob(deliveryId)).toBeDefined();
-    } finally {
-      await deliveries.close();
-    }
+    expect(await f.engine.queues.deliveries.getJob(deliveryId)).toBeDefined();
     for (const body of [
       {},
       { since: 'yesterday' },

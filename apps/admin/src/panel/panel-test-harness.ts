@@ -2,16 +2,17 @@
 import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
 import request from 'supertest';
-import { CLI_ACTOR, createAdminUser, createEngine, type AdminUser, type Engine } from '@herald/engine';
+import {
+  CLI_ACTOR,
+  createAdminUser,
+  createEngine,
+  createSharedState,
+  type AdminUser,
+  type Engine,
+} from '@herald/engine';
 import { createLogger } from '@herald/logger';
 import { createKeyring } from '@herald/signing';
-import {
-  createTestDatabase,
-  createTestRedis,
-  deleteKeysWithPrefix,
-  uniquePrefix,
-  type TestDatabase,
-} from '@herald/testkit';
+import { createTestDatabase, createTestQueue, type TestDatabase, type TestQueue } from '@herald/testkit';
 import { createApp } from '../app.js';
 import type { AdminSettings } from '../settings.js';
 
@@ -20,7 +21,8 @@ export const ADMIN_PASSWORD = 'correct horse battery staple';
 
 export interface PanelHarness {
   t: TestDatabase;
-  redis: ReturnType<typeof createTestRedis>;
+  /** The queue backend under test (HERALD_TEST_QUEUE_BACKEND); login counters live beside it. */
+  queue: TestQueue;
   engine: Engine;
   app: Express;
   admin: AdminUser;
@@ -31,13 +33,12 @@ export interface PanelHarness {
 
 export async function startPanelHarness(): Promise<PanelHarness> {
   const t = await createTestDatabase();
-  const redis = createTestRedis();
-  const queuePrefix = uniquePrefix();
+  const queue = createTestQueue(t.url);
   const secretKey = randomBytes(32);
   const engine = createEngine({
     db: t.db,
-    redis,
-    queuePrefix,
+    queue: queue.backend,
+    shared: createSharedState(queue),
     keyring: createKeyring(secretKey, []),
     allowPrivateNetworks: true,
     // Every name "resolves" to a public address: no DNS in tests.
@@ -55,15 +56,14 @@ export async function startPanelHarness(): Promise<PanelHarness> {
   const admin = await createAdminUser(t.db, CLI_ACTOR, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
   return {
     t,
-    redis,
+    queue,
     engine,
     app,
     admin,
     secretKey,
     async close() {
       await engine.close();
-      await deleteKeysWithPrefix(redis, queuePrefix);
-      redis.disconnect();
+      await queue.close();
       await t.drop();
     },
   };
@@ -82,7 +82,27 @@ export type Agent = ReturnType<typeof request.agent>;
 export async function resetPanel(h: PanelHarness): Promise<void> {
   await h.t.db.deleteFrom('apps').execute();
   await h.t.db.deleteFrom('admin_sessions').execute();
-  await h.redis.del(...(await h.redis.keys(`${h.engine.queuePrefix}:login:*`)), 'unused');
+  await clearLoginCounters(h);
+}
+
+/** The ms each login-attempt counter (one per IP and email) has left in its window. */
+export async function loginCounterTtls(h: PanelHarness): Promise<number[]> {
+  const q = h.queue;
+  if (q.kind === 'redis') {
+    const keys = await q.redis.keys(`${q.prefix}:login:*`);
+    return Promise.all(keys.map((key) => q.redis.pttl(key)));
+  }
+  const { rows } = await q.pool.query<{ ttl: string }>(
+    `select expires_at - floor(extract(epoch from clock_timestamp()) * 1000)::bigint as ttl
+       from throttles where key like 'login:%'`,
+  );
+  return rows.map((r) => Number(r.ttl));
+}
+
+async function clearLoginCounters(h: PanelHarness): Promise<void> {
+  const q = h.queue;
+  if (q.kind === 'redis') await q.redis.del(...(await q.redis.keys(`${q.prefix}:login:*`)), 'unused');
+  else await q.pool.query(`delete from throttles where key like 'login:%'`);
 }
 
 /** Signs `agent` in through the login form (CSRF token included). */

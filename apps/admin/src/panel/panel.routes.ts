@@ -82,8 +82,8 @@ export function createPanelRouter(deps: PanelDeps): Router {
     log,
     store,
     loginRateLimit: new LoginRateLimit({
-      redis: engine.redis,
-      keyPrefix: `${engine.queuePrefix}:login:`,
+      limits: engine.shared.limits,
+      keyPrefix: 'login:',
       maxAttempts: LOGIN_MAX_ATTEMPTS,
       windowMs: LOGIN_WINDOW_MS,
     }),

@@ -1,4 +1,4 @@
-import { UnrecoverableError, type Job, type Queue } from 'bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
 import {
   buildEventBody,
   matchesEventFilter,
@@ -8,14 +8,14 @@ import {
   type WebhookCache,
 } from '@herald/engine';
 import type { Logger } from '@herald/logger';
-import { DELIVERY_PRIORITY, parseEventJobData, type EventJobData } from '@herald/queue';
+import { DELIVERY_PRIORITY, parseEventJobData, type EventJobData, type HeraldQueue } from '@herald/queue';
 import type { AppLoad } from './app-load.js';
 import { DeliveryEnqueuer } from './delivery-enqueuer.js';
 
 export interface FanoutDeps {
   cache: WebhookCache;
   committer: GroupCommitter<FanoutItem, FanoutResult>;
-  deliveries: Queue;
+  deliveries: HeraldQueue;
   appLoad: AppLoad;
   log: Logger;
 }

@@ -5,24 +5,19 @@ import {
   createEngine,
   createWebhook,
   CLI_ACTOR,
+  createSharedState,
   type Engine,
   type WebhookInput,
 } from '@herald/engine';
 import { createLogger } from '@herald/logger';
 import { createKeyring } from '@herald/signing';
-import {
-  createTestDatabase,
-  createTestRedis,
-  deleteKeysWithPrefix,
-  uniquePrefix,
-  type TestDatabase,
-} from '@herald/testkit';
+import { createTestDatabase, createTestQueue, type TestDatabase, type TestQueue } from '@herald/testkit';
 import { createWorker, type HeraldWorker, type WorkerDeps } from '../worker.js';
 
 export interface Harness {
   t: TestDatabase;
-  redis: ReturnType<typeof createTestRedis>;
-  prefix: string;
+  /** The queue backend under test (HERALD_TEST_QUEUE_BACKEND): Redis with a unique prefix, or Postgres. */
+  queue: TestQueue;
   engine: Engine;
   worker: HeraldWorker;
   client: Herald;
@@ -34,13 +29,14 @@ export interface Harness {
 export const TEST_KEY = randomBytes(32);
 
 /**
- * A real worker (in this process) on a test database and queue prefix of its
- * own, an engine for library calls, a client to publish, and one app.
+ * A real worker (in this process) on a test database and queue of its own
+ * (on the backend HERALD_TEST_QUEUE_BACKEND names), an engine for library
+ * calls, a client to publish, and one app.
  */
 export async function startHarness(overrides: Partial<WorkerDeps> = {}): Promise<Harness> {
   const t = await createTestDatabase();
-  const redis = createTestRedis();
-  const prefix = uniquePrefix();
+  const queue = createTestQueue(t.url);
+  const shared = createSharedState(queue);
   const keyring = createKeyring(TEST_KEY, []);
   const log = createLogger({
     name: 'test-worker',
@@ -48,10 +44,10 @@ export async function startHarness(overrides: Partial<WorkerDeps> = {}): Promise
   });
   const worker = createWorker({
     db: t.db,
-    redis,
+    queueBackend: queue.backend,
+    shared,
     log,
     keyring,
-    queuePrefix: prefix,
     concurrency: 20,
     busyAppPerSecond: 1_000_000,
     retryScheduleMs: [200, 200, 200],
@@ -67,18 +63,17 @@ export async function startHarness(overrides: Partial<WorkerDeps> = {}): Promise
   await worker.start();
   const engine = createEngine({
     db: t.db,
-    redis,
-    queuePrefix: prefix,
+    queue: queue.backend,
+    shared,
     keyring,
     allowPrivateNetworks: overrides.allowPrivateNetworks ?? true,
     ...(overrides.resolveHost ? { resolveHost: overrides.resolveHost } : {}),
   });
-  const client = new Herald({ connection: redis, queuePrefix: prefix });
+  const client = new Herald({ queueBackend: queue.backend });
   const app = await createApp(t.db, CLI_ACTOR, { name: 'Test app' });
   return {
     t,
-    redis,
-    prefix,
+    queue,
     engine,
     worker,
     client,
@@ -91,8 +86,7 @@ export async function startHarness(overrides: Partial<WorkerDeps> = {}): Promise
       await worker.close();
       await client.close();
       await engine.close();
-      await deleteKeysWithPrefix(redis, prefix);
-      redis.disconnect();
+      await queue.close();
       await t.drop();
     },
   };

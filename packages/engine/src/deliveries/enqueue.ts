@@ -1,5 +1,4 @@
-import type { Queue } from 'bullmq';
-import { deliveryJobOptions, type DeliveryJobData } from '@herald/queue';
+import { deliveryJobOptions, type DeliveryJobData, type HeraldQueue } from '@herald/queue';
 
 /** Everything needed to (re)build a delivery job without reading the event again. */
 export type DeliveryToEnqueue = Omit<DeliveryJobData, 'v'>;
@@ -14,7 +13,7 @@ export function buildEventBody(event: { type: string; timestamp: string; data: u
  * exists is not added twice).
  */
 export async function enqueueDeliveries(
-  queue: Queue,
+  queue: HeraldQueue,
   deliveries: readonly DeliveryToEnqueue[],
   options: { priority?: number } = {},
 ): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Db, WebhookFormat, WebhookRow, WebhookState } from '@herald/db';
-import type { RedisConnection } from '@herald/queue';
 import { parseSecret, type SecretKeyring } from '@herald/signing';
+import type { ChangeSubscription, WebhookChangeFeed } from '../shared/shared-state.js';
 
 /** What a worker needs to match and deliver to a webhook. */
 export interface DeliveryTarget {
@@ -26,31 +26,19 @@ interface Entry {
   targets: DeliveryTarget[];
 }
 
-export function webhookChangesChannel(queuePrefix: string): string {
-  return `${queuePrefix}:webhooks-changed`;
-}
-
-/** Tells every worker process to drop its cached webhooks of `appId`. */
-export async function notifyWebhooksChanged(
-  redis: RedisConnection,
-  queuePrefix: string,
-  appId: string,
-): Promise<void> {
-  await redis.publish(webhookChangesChannel(queuePrefix), appId);
-}
-
 export interface WebhookCacheOptions {
   db: Db;
   keyring: SecretKeyring;
-  /** Safety net if an invalidation message is lost (Redis restart). */
+  /** Safety net if an invalidation message is lost (a Redis or Postgres restart). */
   ttlMs?: number;
   now?: () => number;
 }
 
 /**
  * Per-process cache of each app's live webhooks, with decrypted signing
- * keys. Entries drop on a `webhooks-changed` message (any process that
- * changes a webhook publishes one), on TTL, and when a rotation grace ends.
+ * keys. Entries drop on a webhook change message (any process that changes
+ * a webhook announces one on the change feed), on TTL, and when a rotation
+ * grace ends.
  */
 export class WebhookCache {
   readonly #db: Db;
@@ -90,15 +78,9 @@ export class WebhookCache {
     else this.#entries.delete(appId);
   }
 
-  /** Listens for invalidations on a dedicated subscriber connection. */
-  async subscribe(subscriber: RedisConnection, queuePrefix: string): Promise<void> {
-    const channel = webhookChangesChannel(queuePrefix);
-    subscriber.on('message', (ch: string, appId: string) => {
-      if (ch === channel) this.invalidate(appId);
-    });
-    // After a reconnect we may have missed messages: start clean.
-    subscriber.on('ready', () => this.invalidate());
-    await subscriber.subscribe(channel);
+  /** Listens for invalidations (the feed holds its own connection until the subscription closes). */
+  subscribe(feed: WebhookChangeFeed): Promise<ChangeSubscription> {
+    return feed.subscribe((appId) => this.invalidate(appId));
   }
 
   async #load(appId: string): Promise<Entry> {

@@ -9,7 +9,6 @@ import { releaseHeldDeliveries } from '../deliveries/deliveries.service.js';
 import { retryOnConflict } from '../recording/group-commit.js';
 import type { Engine } from '../engine.js';
 import { checkWebhookFields, type WebhookInput } from './webhook-input.js';
-import { notifyWebhooksChanged } from './webhook-cache.js';
 import { toWebhook, type Webhook } from './webhook.js';
 
 export const DEFAULT_ROTATION_GRACE_SECONDS = 24 * 3600;
@@ -101,7 +100,7 @@ export async function createWebhook(
     targetType: 'webhook',
     targetId: id,
   });
-  await notifyWebhooksChanged(engine.redis, engine.queuePrefix, appId);
+  await engine.shared.webhookChanges.notify(appId);
   return { webhook: toWebhook(row), secret, warnings: checked.warnings };
 }
 
@@ -172,7 +171,7 @@ export async function updateWebhook(
     targetId: webhookId,
     details: { changed },
   });
-  await notifyWebhooksChanged(engine.redis, engine.queuePrefix, appId);
+  await engine.shared.webhookChanges.notify(appId);
   return { webhook: toWebhook(row), warnings: checked?.warnings ?? [] };
 }
 
@@ -216,7 +215,7 @@ export async function deleteWebhook(
     targetId: webhookId,
     details: { cancelled },
   });
-  await notifyWebhooksChanged(engine.redis, engine.queuePrefix, appId);
+  await engine.shared.webhookChanges.notify(appId);
   return { cancelled };
 }
 
@@ -276,10 +275,10 @@ export async function setWebhookState(
     disabled: 'webhook.disable',
   }[state];
   await recordAudit(engine.db, actor, { action, appId, targetType: 'webhook', targetId: webhookId });
-  await notifyWebhooksChanged(engine.redis, engine.queuePrefix, appId);
+  await engine.shared.webhookChanges.notify(appId);
   let released = 0;
   if (state === 'enabled') {
-    await engine.redis.del(`${engine.queuePrefix}:gate:{${webhookId}}`);
+    await engine.shared.gate.clear(webhookId);
     released = await releaseHeldDeliveries(engine, webhookId);
   }
   return { webhook: toWebhook(row), released };
@@ -330,7 +329,7 @@ export async function rotateWebhookSecret(
     targetId: webhookId,
     details: { graceSeconds: grace },
   });
-  await notifyWebhooksChanged(engine.redis, engine.queuePrefix, appId);
+  await engine.shared.webhookChanges.notify(appId);
   return { webhook: toWebhook(row), secret };
 }
 
