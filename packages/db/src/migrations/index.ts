@@ -1,12 +1,12 @@
 import type { Migration } from 'kysely';
 import * as initial from './2026-11-27T08-00_initial.js';
 import * as adminSessions from './2026-11-27T10-00_admin-sessions.js';
-import * as webhookInsights from './2026-11-27T11-30_webhook-insights.js';
+import * as webhookInsights from './2026-11-27T12-30_webhook-insights.js';
 
 // Listed by hand (not read from disk) so migrations run the same under tsx,
 // Jest and a bundle. Names sort by time; append, never reorder or edit.
 export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-27T08-00_initial': initial,
   '2026-11-27T10-00_admin-sessions': adminSessions,
-  '2026-11-27T11-30_webhook-insights': webhookInsights,
+  '2026-11-27T12-30_webhook-insights': webhookInsights,
 };
