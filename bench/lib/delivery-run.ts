@@ -16,6 +16,8 @@ import {
   createApp,
   createEngine,
   createKeyring,
+  createRedisQueueBackend,
+  createSharedState,
   createWebhook,
   Herald,
   type Db,
@@ -140,10 +142,11 @@ export async function setUpDeliveryRun(
   ctx.log(`${tag}: database ${database.name}, queue prefix ${queuePrefix}`);
 
   const secretKey = randomBytes(32);
+  const engineRedis = ctx.connect(`${tag}-engine`);
   const engine = createEngine({
     db: database.db,
-    redis: ctx.connect(`${tag}-engine`),
-    queuePrefix,
+    queue: createRedisQueueBackend(engineRedis, queuePrefix),
+    shared: createSharedState({ kind: 'redis', redis: engineRedis, prefix: queuePrefix }),
     keyring: createKeyring(secretKey, []),
     allowPrivateNetworks: true,
   });

@@ -1,4 +1,4 @@
-import { deleteAllWebhooks, CLI_ACTOR } from '@herald/engine';
+import { deleteAllWebhooks, CLI_ACTOR, createSharedState } from '@herald/engine';
 import {
   checkDiscordMessage,
   checkTelegramHtml,
@@ -242,10 +242,10 @@ describe('per-platform pacing across workers', () => {
     h = await startHarness({ platformPacing: pacing });
     second = createWorker({
       db: h.t.db,
-      redis: h.redis,
+      queueBackend: h.queue.backend,
+      shared: createSharedState(h.queue),
       log: createLogger({ name: 'test-worker-2', level: 'silent' }),
       keyring: createKeyring(TEST_KEY, []),
-      queuePrefix: h.prefix,
       concurrency: 20,
       busyAppPerSecond: 1_000_000,
       retryScheduleMs: [200, 200, 200],

@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { newId } from '@herald/core';
 import { CLI_ACTOR, createApp as createHeraldApp, createWebhook, findAdminByEmail } from '@herald/engine';
 import { DESKTOP, MOBILE, startBrowserHarness, type BrowserHarness } from './panel-browser-harness.js';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, type PanelHarness } from './panel-test-harness.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, clearLoginCounters, type PanelHarness } from './panel-test-harness.js';
 
 let b: BrowserHarness;
 let h: PanelHarness;
@@ -30,7 +30,7 @@ beforeEach(async () => {
     .execute();
   await h.t.db.deleteFrom('admin_sessions').execute();
   await h.t.db.deleteFrom('audit_log').execute();
-  await h.redis.del(...(await h.redis.keys(`${h.engine.queuePrefix}:login:*`)), 'unused');
+  await clearLoginCounters(h);
 });
 
 afterEach(async () => {

@@ -99,7 +99,7 @@ export async function loginCounterTtls(h: PanelHarness): Promise<number[]> {
   return rows.map((r) => Number(r.ttl));
 }
 
-async function clearLoginCounters(h: PanelHarness): Promise<void> {
+export async function clearLoginCounters(h: PanelHarness): Promise<void> {
   const q = h.queue;
   if (q.kind === 'redis') await q.redis.del(...(await q.redis.keys(`${q.prefix}:login:*`)), 'unused');
   else await q.pool.query(`delete from throttles where key like 'login:%'`);

@@ -1,7 +1,9 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
+import type { Queue } from 'bullmq';
 import type { RequestHandler, Router } from 'express';
+import type { HeraldQueue } from '@herald/queue';
 import type { PanelContext } from './context.js';
 
 export const QUEUES_PATH = '/queues';
@@ -32,12 +34,24 @@ const BOARD_CSP = [
  */
 export function registerQueueRoutes(router: Router, ctx: PanelContext): void {
   const { queues } = ctx.engine;
+  const all = [queues.events, queues.deliveries, queues.maintenance];
+  if (ctx.engine.queue.kind !== 'redis') {
+    // bull-board reads Redis directly (INFO, key scans): in Postgres-only mode
+    // the dashboard is the job counts per queue, read through BullMQ.
+    router.get(QUEUES_PATH, async (_req, res) => {
+      const counts = await Promise.all(
+        all.map(async (q) => ({ name: q.name, counts: await q.getJobCounts() })),
+      );
+      res.type('application/json').send(JSON.stringify({ backend: 'postgres', queues: counts }, null, 2));
+    });
+    return;
+  }
+  // The Redis backend's queues are plain BullMQ Redis queues (createRedisQueueBackend).
+  const redisQueues = all.map((q: HeraldQueue) => q as unknown as Queue);
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(QUEUES_PATH);
   createBullBoard({
-    queues: [queues.events, queues.deliveries, queues.maintenance].map(
-      (queue) => new BullMQAdapter(queue, { readOnlyMode: true, allowRetries: false }),
-    ),
+    queues: redisQueues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: true, allowRetries: false })),
     serverAdapter,
     options: {
       uiConfig: { boardTitle: 'Herald queues', miscLinks: [{ text: 'Back to the panel', url: '/' }] },

@@ -28,7 +28,7 @@ beforeAll(async () => {
     env: {
       DATABASE_URL: h.t.url,
       REDIS_URL: TEST_REDIS_URL,
-      HERALD_QUEUE_PREFIX: h.engine.queuePrefix,
+      ...h.queue.env,
       HERALD_SECRET_KEY: h.secretKey.toString('base64'),
       HERALD_WORKER_PORT: '0',
       HERALD_ALLOW_PRIVATE_NETWORKS: 'true',

@@ -1,4 +1,4 @@
-import type { Queue } from 'bullmq';
+import type { HeraldQueue } from '@herald/queue';
 import { enqueueDeliveries, type DeliveryToEnqueue } from '@herald/engine';
 
 interface Waiting {
@@ -17,10 +17,10 @@ interface Waiting {
  * (their fan-outs are retried, and fan-out is idempotent).
  */
 export class DeliveryEnqueuer {
-  readonly #queue: Queue;
+  readonly #queue: HeraldQueue;
   #waiting: Waiting[] = [];
 
-  constructor(queue: Queue) {
+  constructor(queue: HeraldQueue) {
     this.#queue = queue;
   }
 

@@ -1,33 +1,28 @@
 import { randomBytes } from 'node:crypto';
 import { NotFoundError, ValidationError } from '@herald/core';
 import { createKeyring } from '@herald/signing';
-import {
-  createTestDatabase,
-  createTestRedis,
-  deleteKeysWithPrefix,
-  uniquePrefix,
-  type TestDatabase,
-} from '@herald/testkit';
+import { createTestDatabase, createTestQueue, type TestDatabase, type TestQueue } from '@herald/testkit';
 import { CLI_ACTOR } from '../audit/audit.js';
 import { createApp } from '../apps/apps.service.js';
 import { createEngine, type Engine } from '../engine.js';
+import { createSharedState } from '../shared/create-shared-state.js';
 import { createWebhook, deleteWebhook } from '../webhooks/webhooks.service.js';
 import { sendTestEvent } from './test-event.js';
 
 describe('sendTestEvent', () => {
   let t: TestDatabase;
   let engine: Engine;
-  const redis = createTestRedis();
-  const prefix = uniquePrefix();
+  let queue: TestQueue;
   let appId: string;
   let webhookId: string;
 
   beforeAll(async () => {
     t = await createTestDatabase();
+    queue = createTestQueue(t.url);
     engine = createEngine({
       db: t.db,
-      redis,
-      queuePrefix: prefix,
+      queue: queue.backend,
+      shared: createSharedState(queue),
       keyring: createKeyring(randomBytes(32), []),
       allowPrivateNetworks: true,
     });
@@ -38,8 +33,7 @@ describe('sendTestEvent', () => {
   });
   afterAll(async () => {
     await engine.close();
-    await deleteKeysWithPrefix(redis, prefix);
-    redis.disconnect();
+    await queue.close();
     await t.drop();
   });
 
