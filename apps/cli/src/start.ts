@@ -1,8 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { checkEnv, loadAdminConfig, loadCliConfig, loadWorkerConfig } from '@herald/config';
+import path from 'node:path';
+import { checkEnv, loadAdminConfig, loadCliConfig, loadStartConfig, loadWorkerConfig } from '@herald/config';
 import { runMain } from '@herald/core';
+import { detectLocalServices } from '@herald/embedded';
 import { createLogger } from '@herald/logger';
-import { REPO_ROOT, migrateAll } from '@herald/runtime';
+import { REPO_ROOT, STATE_DIR, migrateAll } from '@herald/runtime';
+import { startEmbedded } from './start-embedded.js';
+import { chooseStartMode } from './start-mode.js';
 
 const ENTRY_POINTS = {
   admin: 'apps/admin/src/main.ts',
@@ -10,12 +14,28 @@ const ENTRY_POINTS = {
 } as const;
 
 // `pnpm start`: validate every variable admin and worker read (one message
-// naming all bad ones, before anything connects), migrate, then run one admin
-// and one worker process until a signal or until either of them exits.
+// naming all bad ones, before anything connects). With nothing configured and
+// nothing answering locally (or HERALD_EMBEDDED=always): admin and one worker
+// in this process on the embedded database. Otherwise migrate, then run one
+// admin and one worker process until a signal or until either of them exits.
 runMain(async () => {
-  checkEnv(process.env, [loadAdminConfig, loadWorkerConfig]);
+  checkEnv(process.env, [loadAdminConfig, loadWorkerConfig, loadStartConfig]);
   const config = loadCliConfig(process.env);
   const log = createLogger({ name: 'herald-start', level: config.logLevel });
+  const start = loadStartConfig(process.env);
+  const choice = await chooseStartMode(start.embedded, process.env, () =>
+    detectLocalServices({ timeoutMs: 1_000 }),
+  );
+  if (choice.mode === 'embedded') {
+    await startEmbedded({
+      admin: loadAdminConfig(process.env),
+      worker: loadWorkerConfig(process.env),
+      dataDir: path.resolve(start.dataDir ?? path.join(STATE_DIR, 'data')),
+      log,
+      reason: choice.reason,
+    });
+    return undefined;
+  }
   const { created, applied } = await migrateAll(config);
   if (created) log.info('database created');
   log.info({ applied }, applied.length > 0 ? 'migrations applied' : 'schema already up to date');

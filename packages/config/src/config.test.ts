@@ -6,6 +6,7 @@ import {
   checkEnv,
   loadAdminConfig,
   loadCliConfig,
+  loadStartConfig,
   loadWorkerConfig,
   resolveSecretKeys,
 } from './index.js';
@@ -236,6 +237,34 @@ describe('checkEnv', () => {
         ]),
       ).sort(),
     ).toEqual(['DATABASE_URL', 'HERALD_WORKER_PORT', 'PORT', 'REDIS_URL']);
+  });
+});
+
+describe('loadStartConfig', () => {
+  test('when nothing is set, the embedded mode is auto and the data directory is left to pnpm start', () => {
+    expect(loadStartConfig({})).toEqual({ embedded: 'auto', dataDir: undefined });
+    expect(loadStartConfig({ HERALD_EMBEDDED: '', HERALD_DATA_DIR: '' })).toEqual({
+      embedded: 'auto',
+      dataDir: undefined,
+    });
+  });
+
+  test('when HERALD_EMBEDDED and HERALD_DATA_DIR are set, they are taken as given', () => {
+    for (const mode of ['auto', 'always', 'never'] as const) {
+      expect(loadStartConfig({ HERALD_EMBEDDED: mode }).embedded).toBe(mode);
+    }
+    expect(loadStartConfig({ HERALD_DATA_DIR: '/var/lib/herald' }).dataDir).toBe('/var/lib/herald');
+  });
+
+  test('when HERALD_EMBEDDED is not one of auto|always|never or HERALD_DATA_DIR is blank, both are named', () => {
+    for (const bad of ['yes', 'true', 'AUTO', 'embedded']) {
+      expect(problemsOf(() => loadStartConfig({ HERALD_EMBEDDED: bad }))).toEqual(['HERALD_EMBEDDED']);
+    }
+    expect(problemsOf(() => loadStartConfig({ HERALD_EMBEDDED: 'on', HERALD_DATA_DIR: '   ' }))).toEqual([
+      'HERALD_EMBEDDED',
+      'HERALD_DATA_DIR',
+    ]);
+    expect(problemsOf(() => loadStartConfig({ HERALD_DATA_DIR: 'a\0b' }))).toEqual(['HERALD_DATA_DIR']);
   });
 });
 

@@ -114,6 +114,16 @@ export const retrySchedule = (fallback: string) =>
 
 export const queueBackend = z.enum(['redis', 'postgres']).default('redis');
 
+/** `pnpm start`: `auto` = embedded when no service is configured and none answers locally. */
+export const embeddedMode = z
+  .enum(['auto', 'always', 'never'], { error: 'must be auto, always or never' })
+  .default('auto');
+
+/** A directory path: no NUL byte, not blank; relative paths are taken from the working directory. */
+export const directoryPath = z
+  .string()
+  .refine((value) => value.trim() !== '' && !value.includes('\0'), 'must be a directory path');
+
 export const queuePrefix = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1–32 letters, digits, "_" or "-"')

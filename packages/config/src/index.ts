@@ -1,6 +1,20 @@
-export { ConfigError, checkEnv, loadAdminConfig, loadCliConfig, loadWorkerConfig } from './load.js';
+export {
+  ConfigError,
+  checkEnv,
+  loadAdminConfig,
+  loadCliConfig,
+  loadStartConfig,
+  loadWorkerConfig,
+} from './load.js';
 export type { Env } from './load.js';
-export type { AdminConfig, CliConfig, RedisConfig, SharedConfig, WorkerConfig } from './schemas.js';
+export type {
+  AdminConfig,
+  CliConfig,
+  RedisConfig,
+  SharedConfig,
+  StartConfig,
+  WorkerConfig,
+} from './schemas.js';
 export type { HostPort } from './fields.js';
 export { parseDurationMs } from './fields.js';
 export { resolveSecretKeys } from './secret-key.js';

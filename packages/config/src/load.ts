@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { StartupError } from '@herald/core';
-import { adminEnvSchema, cliEnvSchema, workerEnvSchema } from './schemas.js';
-import type { AdminConfig, CliConfig, WorkerConfig } from './schemas.js';
+import { adminEnvSchema, cliEnvSchema, startEnvSchema, workerEnvSchema } from './schemas.js';
+import type { AdminConfig, CliConfig, StartConfig, WorkerConfig } from './schemas.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -44,6 +44,8 @@ function load<S extends z.ZodType>(schema: S, env: Env): Readonly<z.output<S>> {
 export const loadAdminConfig = (env: Env): Readonly<AdminConfig> => load(adminEnvSchema, env);
 export const loadWorkerConfig = (env: Env): Readonly<WorkerConfig> => load(workerEnvSchema, env);
 export const loadCliConfig = (env: Env): Readonly<CliConfig> => load(cliEnvSchema, env);
+/** `pnpm start`'s own variables (HERALD_EMBEDDED, HERALD_DATA_DIR). */
+export const loadStartConfig = (env: Env): Readonly<StartConfig> => load(startEnvSchema, env);
 
 /**
  * Validates several apps' variables at once (used by `pnpm start`, which runs

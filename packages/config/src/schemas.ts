@@ -2,7 +2,9 @@ import { z } from 'zod';
 import {
   adminPassword,
   bearerToken,
+  directoryPath,
   duration,
+  embeddedMode,
   email,
   hostPortList,
   integer,
@@ -200,6 +202,15 @@ export const cliEnvSchema = z
   .superRefine(checkShared)
   .transform((env) => toShared(env));
 
+// `pnpm start` only: whether to run on the embedded database (README "Embedded mode").
+export const startEnvSchema = z
+  .object({
+    HERALD_EMBEDDED: embeddedMode,
+    HERALD_DATA_DIR: directoryPath.optional(), // default: `.herald/data` in the repo's state dir
+  })
+  .transform((env) => ({ embedded: env.HERALD_EMBEDDED, dataDir: env.HERALD_DATA_DIR }));
+
+export type StartConfig = z.output<typeof startEnvSchema>;
 export type AdminConfig = z.output<typeof adminEnvSchema>;
 export type WorkerConfig = z.output<typeof workerEnvSchema>;
 export type CliConfig = z.output<typeof cliEnvSchema>;
