@@ -27,7 +27,9 @@ export interface EmbeddedDatabase {
   readonly db: Db;
   /**
    * For `createPostgresBackend` / `connection` of BullMQ's Postgres backend;
-   * its clients run with `search_path` = the queue schema. BullMQ never
+   * its clients run with `search_path` = the queue schema, then `public`
+   * (like `QUEUE_SEARCH_PATH`: Herald's shared state on this pool uses its
+   * `throttles` and gate tables there). BullMQ never
    * migrates a pool it was handed: `migrate()` does.
    */
   readonly pool: PglitePool;
@@ -69,7 +71,7 @@ export async function openEmbeddedDatabase(
   }
   const session = new PgliteSession(pglite);
   const db = new Kysely<Database>({ dialect: new PgliteDialect(session, ['public']) });
-  const pool = new PglitePool(session, [queueSchema]);
+  const pool = new PglitePool(session, [queueSchema, 'public']);
   let closing: Promise<void> | undefined;
 
   return {
