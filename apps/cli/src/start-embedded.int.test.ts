@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
@@ -197,4 +198,27 @@ describe('pnpm start, embedded mode', () => {
     expect(await panel2.page(`/apps/${appId}/webhooks`)).toContain(new URL(receiver.url).host);
     expect((await again.stop('SIGTERM', 30_000)).code).toBe(0);
   }, 300_000);
+
+  test('when the admin port is taken, start-up fails with exit 1 and frees the data directory', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '0.0.0.0', resolve));
+    const port = (busy.address() as { port: number }).port;
+    const otherDir = path.join(stateDir, 'busy-port');
+    try {
+      const r = await runProcess('apps/cli/src/start.ts', {
+        env: {
+          HERALD_EMBEDDED: 'always',
+          HERALD_DATA_DIR: otherDir,
+          PORT: String(port),
+          HERALD_SECRET_KEY: secretKey,
+        },
+        timeoutMs: 120_000,
+      });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('EADDRINUSE');
+      expect(existsSync(path.join(otherDir, 'herald.lock'))).toBe(false);
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
+  }, 180_000);
 });

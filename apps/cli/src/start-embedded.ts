@@ -46,7 +46,14 @@ export async function startEmbedded(options: EmbeddedStartOptions): Promise<void
     onGenerated: (file) => log.warn({ file }, 'HERALD_SECRET_KEY is not set: generated a development key'),
   });
   const embedded = await openEmbeddedDatabase({ dataDir: options.dataDir }); // DataDirLockedError: exit 1
-  let closeEmbedded = true;
+  // Whatever was opened, closed in reverse on a failed start (the lock is freed last).
+  const cleanups: (() => Promise<void>)[] = [() => embedded.close()];
+  const cleanUp = async (): Promise<void> => {
+    const failures: unknown[] = [];
+    for (const cleanup of cleanups.splice(0).reverse())
+      await cleanup().catch((e: unknown) => failures.push(e));
+    if (failures.length > 0) throw failures[0];
+  };
   try {
     const { applied, queueSchemaVersion } = await embedded.migrate();
     log.info(
@@ -67,6 +74,7 @@ export async function startEmbedded(options: EmbeddedStartOptions): Promise<void
       keyring,
       allowPrivateNetworks: config.allowPrivateNetworks,
     });
+    cleanups.push(() => engine.close());
     const app = createApp({
       log,
       checks: { postgres: () => ping(embedded.db) },
@@ -94,25 +102,23 @@ export async function startEmbedded(options: EmbeddedStartOptions): Promise<void
       payloadRetentionMs: w.payloadRetentionMs,
       metrics,
     });
-    closeEmbedded = false;
+    cleanups.push(() => worker.close());
+    // Signals are handled from here on, even while the worker is still starting:
+    // HTTP server, worker (drains in-flight jobs), engine, then the database and its lock.
     onShutdownSignal(log, async () => {
       draining = true;
-      try {
-        await closeServer(server);
-        await worker.close();
-        await engine.close();
-      } finally {
-        await embedded.close(); // frees the lock
-      }
+      await cleanUp();
     });
     const port = await listen(server, config.port);
+    cleanups.push(() => closeServer(server));
     log.info({ port }, 'admin listening');
     await worker.start();
     process.stderr.write(
       banner({ dataDir: embedded.dataDir, port, login, reason: options.reason, ms: Date.now() - startedAt }),
     );
-  } finally {
-    if (closeEmbedded) await embedded.close();
+  } catch (error) {
+    await cleanUp().catch(() => undefined); // the start-up error is the one to report
+    throw error;
   }
 }
 
