@@ -104,17 +104,4 @@ describe('pnpm admin / pnpm worker', () => {
       await t.drop();
     }
   });
-
-  test('when QUEUE_BACKEND=postgres is asked for, start-up is refused with the reason', async () => {
-    const t = await createTestDatabase();
-    try {
-      const r = await runProcess('apps/worker/src/main.ts', {
-        env: { DATABASE_URL: t.url, HERALD_QUEUE_BACKEND: 'postgres' },
-      });
-      expect(r.code).toBe(1);
-      expect(r.stderr).toContain('HERALD_QUEUE_BACKEND=postgres');
-    } finally {
-      await t.drop();
-    }
-  });
 });
