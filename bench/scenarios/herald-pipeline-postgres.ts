@@ -30,7 +30,7 @@ const WARMUP_EVENTS = 500;
 const DRAIN_EVENTS = 2_000;
 const PUBLISH_BATCH = 500;
 /** Below what Postgres-only mode drains on a small machine, so latency is not queueing. */
-const LATENCY_RATE_PER_S = 100;
+const LATENCY_RATE_PER_S = 50;
 const LATENCY_WARMUP_S = 1;
 const LATENCY_MEASURE_S = 4;
 const READY_TIMEOUT_MS = 60_000;

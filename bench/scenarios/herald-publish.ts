@@ -1,6 +1,5 @@
-import { QUEUE_NAMES } from '@herald/queue';
+import { QUEUE_NAMES, createRedisQueueBackend } from '@herald/queue';
 import { deleteKeysWithPrefix } from '@herald/testkit';
-import { Queue } from 'bullmq';
 import { withCleanup } from '../lib/cleanup.js';
 import type { Scenario } from '../lib/context.js';
 import type { Figure } from '../lib/report.js';
@@ -32,7 +31,7 @@ export const heraldPublish: Scenario = {
       const herald = new Herald({ connection: ctx.connect('herald-publish-client'), queuePrefix });
       cleanup.defer('close client', () => herald.close());
       // Only to empty the events queue between rounds.
-      const events = new Queue(QUEUE_NAMES.events, { connection: admin, prefix: queuePrefix });
+      const events = createRedisQueueBackend(admin, queuePrefix).createQueue(QUEUE_NAMES.events);
       cleanup.defer('close events queue', () => events.close());
       const reset = (): Promise<void> => events.obliterate({ force: true });
 

@@ -104,4 +104,13 @@ describe('pnpm admin / pnpm worker', () => {
       await t.drop();
     }
   });
+
+  test('when HERALD_QUEUE_BACKEND=postgres comes with a Redis-only setting, start-up is refused with the reason', async () => {
+    // Postgres-only mode itself runs (postgres-only.int.test.ts); a prefix would be silently meaningless.
+    const r = await runProcess('apps/worker/src/main.ts', {
+      env: { HERALD_QUEUE_BACKEND: 'postgres', HERALD_QUEUE_PREFIX: 'other', HERALD_WORKER_PORT: '0' },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/HERALD_QUEUE_PREFIX.*HERALD_QUEUE_BACKEND=postgres/);
+  });
 });
