@@ -1,5 +1,5 @@
 import type { Request, Router } from 'express';
-import { ValidationError } from '@herald/core';
+import { EVENT_CATALOG_TYPES, ValidationError } from '@herald/core';
 import {
   countHeldDeliveries,
   findAdminByEmail,
@@ -28,21 +28,6 @@ import {
 import { webhookIdFromPath } from './deliveries.routes.js';
 import { formatDateTime } from './format.js';
 import { maskWebhookUrl } from './mask-url.js';
-
-/** The seed's event catalog: the checkboxes of the event-type filter. */
-export const EVENT_CATALOG = [
-  'auth.login.success',
-  'auth.login.failed',
-  'user.register',
-  'license.redeem',
-  'license.expired',
-  'hwid.mismatch',
-  'hwid.reset',
-  'blacklist.added',
-  'whitelist.added',
-  'payment.success',
-  'payment.failed',
-] as const;
 
 export const FORMATS = [
   { value: 'standard', label: 'Standard Webhooks (JSON)' },
@@ -97,7 +82,7 @@ export function registerWebhookDetailRoutes(router: Router, ctx: PanelContext): 
       countHeldDeliveries(engine, app.id, webhook.id),
       getWebhookActivity(engine, app.id, webhook.id),
     ]);
-    const catalog = new Set<string>(EVENT_CATALOG);
+    const catalog = new Set<string>(EVENT_CATALOG_TYPES);
     const previousSecretValid =
       webhook.previousSecretExpiresAt !== null && webhook.previousSecretExpiresAt.getTime() > Date.now();
     await renderPanel(ctx, req, res, 'webhooks/show', {
@@ -107,7 +92,7 @@ export function registerWebhookDetailRoutes(router: Router, ctx: PanelContext): 
       webhook,
       held,
       chart: buildActivityChart(activity),
-      catalog: EVENT_CATALOG,
+      catalog: EVENT_CATALOG_TYPES,
       formats: FORMATS,
       // What the form shows when no failed submission is being redisplayed.
       current: {

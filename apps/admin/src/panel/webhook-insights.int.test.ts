@@ -15,7 +15,7 @@ import {
   type Agent,
   type PanelHarness,
 } from './panel-test-harness.js';
-import { EVENT_CATALOG } from './webhook-detail.routes.js';
+import { EVENT_CATALOG_TYPES as EVENT_CATALOG } from '@herald/core';
 
 let h: PanelHarness;
 
@@ -61,7 +61,7 @@ describe('Send test event', () => {
 
     const [event] = await eventsOf(appId);
     expect(event!.type).toBe('payment.failed');
-    expect(event!.payload).toMatchObject({ test: true, reason: 'card declined' });
+    expect(event!.payload).toMatchObject({ test: true, reason: 'card_declined' });
     const deliveries = await deliveriesOf(appId);
     expect(deliveries).toHaveLength(1);
     expect(deliveries[0]).toMatchObject({ webhook_id: webhookId, event_id: event!.id, status: 'pending' });

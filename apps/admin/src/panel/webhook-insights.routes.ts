@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import { NotFoundError, ValidationError, isId, newId } from '@herald/core';
+import { EVENT_CATALOG_TYPES, NotFoundError, ValidationError, isId, newId } from '@herald/core';
 import type { WebhookFormat } from '@herald/db';
 import {
   buildEventBody,
@@ -24,7 +24,7 @@ import {
 } from './context.js';
 import { deliveryPath, webhookIdFromPath } from './deliveries.routes.js';
 import { isCatalogType, sampleEventData } from './sample-events.js';
-import { EVENT_CATALOG, FORMATS, webhookPath } from './webhook-detail.routes.js';
+import { FORMATS, webhookPath } from './webhook-detail.routes.js';
 
 /** Seconds between reloads of a replay's progress page while it runs. */
 export const REPLAY_REFRESH_SECONDS = 2;
@@ -112,7 +112,7 @@ export function registerWebhookInsightRoutes(router: Router, ctx: PanelContext):
       chatId = '';
     }
     const timestamp = new Date().toISOString();
-    const previews = EVENT_CATALOG.map((type) =>
+    const previews = EVENT_CATALOG_TYPES.map((type) =>
       renderPreview(
         format,
         { id: newId('event'), type, timestamp, data: { ...sampleEventData(type), test: true } },
