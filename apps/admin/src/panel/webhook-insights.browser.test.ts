@@ -97,7 +97,7 @@ describe('webhook tools in Chromium', () => {
       data: Record<string, unknown>;
     };
     expect(payload.type).toBe('payment.success');
-    expect(payload.data).toMatchObject({ test: true, currency: 'EUR' });
+    expect(payload.data).toMatchObject({ test: true, currency: 'USD' });
 
     await Promise.all([
       p.waitForURL(/\/deliveries\/dlv_/),
