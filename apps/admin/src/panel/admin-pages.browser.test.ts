@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { newId } from '@herald/core';
 import { CLI_ACTOR, createApp as createHeraldApp, createWebhook, findAdminByEmail } from '@herald/engine';
+import { waitUntil } from '@herald/testkit';
 import { DESKTOP, MOBILE, startBrowserHarness, type BrowserHarness } from './panel-browser-harness.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, clearLoginCounters, type PanelHarness } from './panel-test-harness.js';
 
@@ -91,8 +92,12 @@ async function seed(): Promise<{ appId: string; eventId: string; deliveryId: str
   return { appId, eventId: target.id, deliveryId };
 }
 
-/** The one console problem a deliberate 4xx page leaves (Chromium logs every 4xx), then none. */
-function expectOnlyProblem(pattern: RegExp): void {
+/**
+ * The one console problem a deliberate 4xx page leaves (Chromium logs every
+ * 4xx), then none. Chromium reports it asynchronously, so wait for it first.
+ */
+async function expectOnlyProblem(pattern: RegExp): Promise<void> {
+  await waitUntil(() => b.problems.length > 0, { timeoutMs: 5_000, what: 'the console message of the 4xx' });
   expect(b.problems).toHaveLength(1);
   expect(b.problems[0]).toMatch(pattern);
   b.problems.length = 0;
@@ -160,7 +165,7 @@ describe('events, event types, audit log, admins and queues in Chromium', () => 
     await p.fill('#event-id', 'msg_nope');
     await Promise.all([p.waitForURL(/id=msg_nope/), p.click('form:has(#event-id) button[type=submit]')]);
     expect(await p.locator('[data-search-error]').innerText()).toContain('event ids look like msg_');
-    expectOnlyProblem(/status of 400/);
+    await expectOnlyProblem(/status of 400/);
     await p.fill('#event-id', eventId);
     await Promise.all([
       p.waitForURL(`${baseUrl}/apps/${appId}/events/${eventId}`),
@@ -239,7 +244,7 @@ describe('events, event types, audit log, admins and queues in Chromium', () => 
 
     await Promise.all([p.waitForURL(/\/login/), p.click('button.sign-out')]);
     expect(await signInAs(p, ADMIN_PASSWORD)).toBe(401);
-    expectOnlyProblem(/status of 401/);
+    await expectOnlyProblem(/status of 401/);
     expect(await signInAs(p, 'an entirely new passphrase')).toBe(303);
     await mine.close();
   });
