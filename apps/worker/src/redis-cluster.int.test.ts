@@ -196,8 +196,8 @@ describe('with HERALD_REDIS_CLUSTER_NODES (a local 3-master Redis Cluster)', () 
       const payload = verifyWebhook(secret, req.body, req.headers) as { type: string; data: unknown };
       expect(payload).toMatchObject({ type: 'user.created', data: { user: 'u_1' } });
     }
-    // The retry waited for the 1 s schedule.
-    expect(retried!.receivedAt - failed!.receivedAt).toBeGreaterThanOrEqual(900);
+    // The retry waited for the 1 s schedule (±20 % jitter: at least 800 ms, less a little clock slack).
+    expect(retried!.receivedAt - failed!.receivedAt).toBeGreaterThanOrEqual(750);
     const rows = await waitUntil(
       async () => {
         const r = await deliveryRows(stack, eventId);
