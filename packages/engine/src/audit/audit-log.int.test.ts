@@ -1,5 +1,5 @@
 import { ValidationError } from '@herald/core';
-import { createTestDatabase, type TestDatabase } from '@herald/testkit';
+import { createTestDatabase, sleep, type TestDatabase } from '@herald/testkit';
 import { recordAudit, type Actor } from './audit.js';
 import { listAuditActions, listAuditLog } from './audit-log.js';
 
@@ -35,6 +35,8 @@ describe('audit log', () => {
         targetType: 'thing',
         targetId: `t${i}`,
       });
+      // Ids order by their millisecond; two rows made in the same one have no order between them.
+      await sleep(2);
     }
     const seen: string[] = [];
     let cursor: string | undefined;
