@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Scenario } from '../lib/context.js';
 import { withCleanup } from '../lib/cleanup.js';
+import { loginEventMaker, publishInBatches } from '../lib/login-events.js';
 import { createBenchDatabase, startHeraldWorker } from '../lib/herald-env.js';
 import { produceAtRate } from '../lib/rate.js';
 import type { Figure } from '../lib/report.js';
 import { startSink } from '../lib/sink.js';
 import { percentile, perSecond } from '../lib/stats.js';
 import { sleep, waitUntil } from '../lib/timing.js';
-import { parseEnqueuedAtMs, WEBHOOK_EVENT_TYPE } from '../lib/webhook.js';
+import { parseEnqueuedAtMs } from '../lib/webhook.js';
 import {
   CLI_ACTOR,
   createApp,
@@ -114,22 +115,9 @@ export const heraldPipelinePostgres: Scenario = {
       const herald = new Herald({ queueBackend });
       cleanup.defer('close client', () => herald.close());
 
-      let n = 0;
-      const makeEvent = () => ({
-        app: app.id,
-        type: WEBHOOK_EVENT_TYPE,
-        data: {
-          user_id: `usr_${++n}`,
-          ip: '203.0.113.7',
-          method: 'password',
-          enqueued_at_ms: performance.now(),
-        },
-      });
-      const publishInBatches = async (count: number): Promise<void> => {
-        for (let sent = 0; sent < count; sent += PUBLISH_BATCH) {
-          await herald.publishBatch(Array.from({ length: Math.min(PUBLISH_BATCH, count - sent) }, makeEvent));
-        }
-      };
+      const makeEvent = loginEventMaker(app.id);
+      const publishEvents = (count: number): Promise<void> =>
+        publishInBatches(herald, makeEvent, count, PUBLISH_BATCH);
       const guard = (): void => {
         ctx.signal.throwIfAborted();
         worker.assertAlive();
@@ -158,13 +146,13 @@ export const heraldPipelinePostgres: Scenario = {
       };
 
       let published = WARMUP_EVENTS;
-      await publishInBatches(WARMUP_EVENTS);
+      await publishEvents(WARMUP_EVENTS);
       await waitForSink(published, DRAIN_TIMEOUT_MS);
       await waitForCommitted(published);
 
       // One drain round, as herald-pipeline measures it: fill the paused queue, time from resume.
       await engine.queues.events.pause();
-      await publishInBatches(DRAIN_EVENTS);
+      await publishEvents(DRAIN_EVENTS);
       published += DRAIN_EVENTS;
       const started = performance.now();
       await engine.queues.events.resume();

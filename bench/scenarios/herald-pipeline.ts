@@ -2,13 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { deleteKeysWithPrefix } from '@herald/testkit';
 import type { BenchContext, Scenario } from '../lib/context.js';
 import { withCleanup } from '../lib/cleanup.js';
+import { loginEventMaker, publishInBatches } from '../lib/login-events.js';
 import { createBenchDatabase, startHeraldWorker } from '../lib/herald-env.js';
 import { LATENCY_MEASURE_S, LATENCY_RATE_PER_S, LATENCY_WARMUP_S, produceAtRate } from '../lib/rate.js';
 import type { Figure } from '../lib/report.js';
 import { startSink } from '../lib/sink.js';
 import { percentile, perSecond, ROUNDS } from '../lib/stats.js';
 import { sleep, waitUntil } from '../lib/timing.js';
-import { parseEnqueuedAtMs, WEBHOOK_EVENT_TYPE } from '../lib/webhook.js';
+import { parseEnqueuedAtMs } from '../lib/webhook.js';
 import {
   CLI_ACTOR,
   createApp,
@@ -179,24 +180,9 @@ export const heraldPipeline: Scenario = {
       const herald = new Herald({ connection: ctx.connect('herald-client'), queuePrefix });
       cleanup.defer('close client', () => herald.close());
 
-      let n = 0;
-      // The same body as the raw baseline's; `enqueued_at_ms` is read back by the sink.
-      const makeEvent = () => ({
-        app: app.id,
-        type: WEBHOOK_EVENT_TYPE,
-        data: {
-          user_id: `usr_${++n}`,
-          ip: '203.0.113.7',
-          method: 'password',
-          enqueued_at_ms: performance.now(),
-        },
-      });
-      const publishInBatches = async (count: number): Promise<void> => {
-        for (let sent = 0; sent < count; sent += PUBLISH_BATCH) {
-          const size = Math.min(PUBLISH_BATCH, count - sent);
-          await herald.publishBatch(Array.from({ length: size }, makeEvent));
-        }
-      };
+      const makeEvent = loginEventMaker(app.id);
+      const publishEvents = (count: number): Promise<void> =>
+        publishInBatches(herald, makeEvent, count, PUBLISH_BATCH);
       // Checked by every wait: Ctrl-C, a dead worker and the time budget all end the run.
       const guard = (): void => {
         ctx.signal.throwIfAborted();
@@ -217,7 +203,7 @@ export const heraldPipeline: Scenario = {
 
       let published = 0;
       // Warm-up: JIT, pools, the worker's webhook cache.
-      await publishInBatches(WARMUP_EVENTS);
+      await publishEvents(WARMUP_EVENTS);
       published += WARMUP_EVENTS;
       await waitForSink(published, DRAIN_TIMEOUT_MS);
       await waitForCommitted(db, guard, published);
@@ -231,7 +217,7 @@ export const heraldPipeline: Scenario = {
       for (let round = 0; round < ROUNDS; round += 1) {
         guard();
         await events.pause();
-        await publishInBatches(EVENTS_PER_ROUND);
+        await publishEvents(EVENTS_PER_ROUND);
         published += EVENTS_PER_ROUND;
         const cpuBefore = await worker.cpuMs();
         const started = performance.now();

@@ -1,11 +1,11 @@
 import { QUEUE_NAMES, createRedisQueueBackend } from '@herald/queue';
 import { deleteKeysWithPrefix } from '@herald/testkit';
 import { withCleanup } from '../lib/cleanup.js';
+import { loginEventMaker, publishInBatches } from '../lib/login-events.js';
 import type { Scenario } from '../lib/context.js';
 import type { Figure } from '../lib/report.js';
 import { medianOfRounds, perSecond } from '../lib/stats.js';
-import { WEBHOOK_EVENT_TYPE } from '../lib/webhook.js';
-import { Herald, type PublishInput } from '../lib/workspace.js';
+import { Herald } from '../lib/workspace.js';
 
 // The same counts as raw-publish, so each figure has a like-for-like baseline.
 const SEQUENTIAL_EVENTS = 5_000;
@@ -35,17 +35,7 @@ export const heraldPublish: Scenario = {
       cleanup.defer('close events queue', () => events.close());
       const reset = (): Promise<void> => events.obliterate({ force: true });
 
-      let n = 0;
-      const makeEvent = (): PublishInput => ({
-        app: APP_ID,
-        type: WEBHOOK_EVENT_TYPE,
-        data: {
-          user_id: `usr_${++n}`,
-          ip: '203.0.113.7',
-          method: 'password',
-          enqueued_at_ms: performance.now(),
-        },
-      });
+      const makeEvent = loginEventMaker(APP_ID);
       const publishOne = async (): Promise<void> => {
         await herald.publish(makeEvent());
       };
@@ -76,10 +66,7 @@ export const heraldPublish: Scenario = {
         await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
       });
       const batchPerS = await timed(`publishBatch ${BATCH_SIZE}`, BATCH_EVENTS, async () => {
-        for (let sent = 0; sent < BATCH_EVENTS; sent += BATCH_SIZE) {
-          const size = Math.min(BATCH_SIZE, BATCH_EVENTS - sent);
-          await herald.publishBatch(Array.from({ length: size }, makeEvent));
-        }
+        await publishInBatches(herald, makeEvent, BATCH_EVENTS, BATCH_SIZE);
       });
 
       const figures: Figure[] = [
