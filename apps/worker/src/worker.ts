@@ -6,6 +6,7 @@ import {
   WebhookCache,
   createDeliveryRecorder,
   createEngine,
+  enqueueDeliveries,
   pruneOldData,
   reconcileDeliveries,
   writeFanout,
@@ -19,12 +20,15 @@ import {
 import type { Logger } from '@herald/logger';
 import { createGuardedAgent, type Resolver } from '@herald/net';
 import type { HeraldMetrics } from '@herald/observability';
-import { QUEUE_NAMES, type QueueBackend } from '@herald/queue';
+import { DELIVERY_PRIORITY, QUEUE_NAMES, type QueueBackend } from '@herald/queue';
 import type { SecretKeyring } from '@herald/signing';
+import { createAttempter } from './deliver/attempt.js';
 import { createDeliverProcessor, heraldBackoff } from './deliver/deliver.processor.js';
+import { HealthyEndpoints } from './deliver/healthy-endpoints.js';
 import { createSender } from './deliver/http-sender.js';
 import { AppLoad } from './fanout/app-load.js';
 import { createFanoutProcessor } from './fanout/fanout.processor.js';
+import { InlineAttempts } from './fanout/inline-attempts.js';
 
 export interface WorkerDeps {
   db: Db;
@@ -57,6 +61,12 @@ export interface WorkerDeps {
   metrics?: HeraldMetrics;
   /** Per-format pace of each webhook (default `PLATFORM_PACING`); tests pass a short one. */
   platformPacing?: Readonly<Partial<Record<WebhookFormat, PlatformPace>>>;
+  /**
+   * Healthy endpoints' first attempts made by the fan-out, without a delivery
+   * job (fanout/inline-attempts.ts). Default true; false sends every attempt
+   * through the deliveries queue.
+   */
+  inlineFirstAttempts?: boolean;
 }
 
 export interface HeraldWorker {
@@ -118,6 +128,35 @@ export function createWorker(deps: WorkerDeps): HeraldWorker {
   });
   const send = createSender({ dispatcher: agent, timeoutMs: deps.deliveryTimeoutMs });
 
+  const healthy = new HealthyEndpoints();
+  const attempt = createAttempter({
+    gate,
+    recorder,
+    send,
+    policy: { scheduleMs: deps.retryScheduleMs },
+    log,
+    notifyChanged: (appId) => deps.shared.webhookChanges.notify(appId),
+    metrics,
+    platformPacing: deps.platformPacing,
+    healthy,
+    now: Date.now,
+    random: Math.random,
+  });
+  const inline =
+    deps.inlineFirstAttempts === false
+      ? undefined
+      : new InlineAttempts({
+          gate,
+          healthy,
+          attempt,
+          platformPacing: deps.platformPacing,
+          retry: (delivery, delayMs) =>
+            enqueueDeliveries(engine.queues.deliveries, [delivery], {
+              priority: DELIVERY_PRIORITY.retry,
+              delayMs,
+            }),
+        });
+
   const backend = deps.queueBackend;
   // DESIGN §5: a slow receiver must not look stalled (lock = 2 × timeout), and a
   // killed worker's jobs come back within about one lock duration.
@@ -127,13 +166,11 @@ export function createWorker(deps: WorkerDeps): HeraldWorker {
     createDeliverProcessor({
       cache,
       gate,
+      attempt,
       recorder,
-      send,
-      policy: { scheduleMs: deps.retryScheduleMs },
       log,
-      notifyChanged: (appId) => deps.shared.webhookChanges.notify(appId),
-      metrics,
       platformPacing: deps.platformPacing,
+      healthy,
     }),
     {
       concurrency: deps.concurrency,
@@ -152,6 +189,8 @@ export function createWorker(deps: WorkerDeps): HeraldWorker {
       deliveries: engine.queues.deliveries,
       appLoad: new AppLoad({ busyPerSecond: deps.busyAppPerSecond ?? 200 }),
       log,
+      inline,
+      metrics,
     }),
     {
       concurrency: Math.max(10, Math.ceil(deps.concurrency / 2)),

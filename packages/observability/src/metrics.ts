@@ -100,6 +100,12 @@ export function createMetrics(options: CreateMetricsOptions = {}) {
     help: 'Connections refused because the address is not allowed (SSRF guard).',
     registers,
   });
+  const firstAttempts = new Counter({
+    name: 'herald_first_attempts_total',
+    help: 'First attempts by path: inline (made by the fan-out, no delivery job) or queued (a delivery job).',
+    labelNames: ['path'] as const,
+    registers,
+  });
   const recorderBatchSize = new Histogram({
     name: 'herald_recorder_batch_size',
     help: 'Delivery outcomes written per Postgres transaction.',
@@ -192,6 +198,7 @@ export function createMetrics(options: CreateMetricsOptions = {}) {
     circuitOpens,
     webhooksDisabled,
     ssrfBlocked,
+    firstAttempts,
     recorderBatchSize,
     recorderLag,
     /** Reports these queues' depths and oldest waiting job on scrape. */

@@ -79,6 +79,7 @@ const DELIVERY_BACKOFF = Object.freeze({ type: 'herald' });
 export function deliveryJobOptions(
   data: DeliveryJobData,
   priority: number = DELIVERY_PRIORITY.normal,
+  delayMs = 0,
 ): JobsOptions {
   const options: JobsOptions = {
     removeOnComplete: true,
@@ -88,6 +89,7 @@ export function deliveryJobOptions(
     backoff: DELIVERY_BACKOFF,
   };
   if (priority > 0) options.priority = priority;
+  if (delayMs > 0) options.delay = delayMs;
   return options;
 }
 

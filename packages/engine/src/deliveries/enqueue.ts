@@ -10,19 +10,19 @@ export function buildEventBody(event: { type: string; timestamp: string; data: u
 
 /**
  * Adds one job per delivery (job id = delivery id, so a job that already
- * exists is not added twice).
+ * exists is not added twice), after `delayMs` when given (a retry).
  */
 export async function enqueueDeliveries(
   queue: HeraldQueue,
   deliveries: readonly DeliveryToEnqueue[],
-  options: { priority?: number } = {},
+  options: { priority?: number; delayMs?: number } = {},
 ): Promise<void> {
   const CHUNK = 500;
   for (let i = 0; i < deliveries.length; i += CHUNK) {
     await queue.addBulk(
       deliveries.slice(i, i + CHUNK).map((d) => {
         const data: DeliveryJobData = { v: 1, ...d };
-        return { name: 'deliver', data, opts: deliveryJobOptions(data, options.priority) };
+        return { name: 'deliver', data, opts: deliveryJobOptions(data, options.priority, options.delayMs) };
       }),
     );
   }

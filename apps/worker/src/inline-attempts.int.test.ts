@@ -1,0 +1,132 @@
+import { Webhook as StandardWebhook } from 'standardwebhooks';
+import { CLI_ACTOR, createApp, createWebhook } from '@herald/engine';
+import { createMetrics, type HeraldMetrics } from '@herald/observability';
+import { startReceiver, waitUntil, type Receiver } from '@herald/testkit';
+import { INLINE_MAX_PER_WEBHOOK } from './fanout/inline-attempts.js';
+import { startHarness, type Harness } from './testing/harness.js';
+
+const receivers: Receiver[] = [];
+async function receiver(...args: Parameters<typeof startReceiver>): Promise<Receiver> {
+  const r = await startReceiver(...args);
+  receivers.push(r);
+  return r;
+}
+
+async function firstAttempts(metrics: HeraldMetrics): Promise<{ inline: number; queued: number }> {
+  const text = await metrics.registry.metrics();
+  const value = (path: string): number => {
+    const line = text.split('\n').find((l) => l.startsWith(`herald_first_attempts_total{path="${path}"} `));
+    return line === undefined ? 0 : Number(line.split(' ')[1]);
+  };
+  return { inline: value('inline'), queued: value('queued') };
+}
+
+async function deliveryRows(h: Harness, webhookId: string) {
+  return h.t.db
+    .selectFrom('deliveries')
+    .select(['status', 'attempts'])
+    .where('webhook_id', '=', webhookId)
+    .execute();
+}
+
+describe('first attempts made by the fan-out (no delivery job)', () => {
+  let h: Harness;
+  let metrics: HeraldMetrics;
+  beforeAll(async () => {
+    metrics = createMetrics({ queueCacheMs: 0, defaultMetrics: false });
+    // 40 → 20 fan-out slots; retries after 200 ms ± 20 %.
+    h = await startHarness({ metrics, concurrency: 40, deliveryTimeoutMs: 1_500 });
+  });
+  afterAll(async () => {
+    await h.close();
+    await Promise.all(receivers.map((r) => r.close()));
+  });
+
+  test('when the events queue keeps up, a healthy endpoint’s first attempts are made inline, signed, and recorded as attempt 1', async () => {
+    const r = await receiver();
+    const { id: webhookId, secret } = await h.addWebhook({ url: r.url, events: ['keep.*'] });
+    const before = await firstAttempts(metrics);
+    for (let n = 0; n < 5; n++) {
+      await h.client.publish({ app: h.appId, type: 'keep.up', data: { n } });
+      await r.waitForRequests(n + 1);
+    }
+    const after = await firstAttempts(metrics);
+    expect(after.inline - before.inline).toBe(5);
+    expect(after.queued - before.queued).toBe(0);
+    for (const req of r.requests) {
+      expect(req.headers['herald-attempt']).toBe('1');
+      expect(() => new StandardWebhook(secret).verify(req.body, req.headers)).not.toThrow();
+    }
+    await waitUntil(
+      async () => (await deliveryRows(h, webhookId)).every((d) => d.status === 'succeeded') || undefined,
+      { what: 'outcomes committed' },
+    );
+    expect(await deliveryRows(h, webhookId)).toEqual(Array(5).fill({ status: 'succeeded', attempts: 1 }));
+  });
+
+  test('when an inline first attempt fails, the retry is a queued job after the schedule’s delay and arrives as attempt 2 with the same webhook-id', async () => {
+    let calls = 0;
+    const r = await receiver((_req, res) => void res.writeHead(calls++ === 0 ? 500 : 200).end());
+    const { id: webhookId } = await h.addWebhook({ url: r.url, events: ['fail.*'] });
+    const before = await firstAttempts(metrics);
+    await h.client.publish({ app: h.appId, type: 'fail.once', data: {} });
+    const [first, second] = await r.waitForRequests(2, 10_000);
+    expect((await firstAttempts(metrics)).inline - before.inline).toBe(1);
+    expect(first!.headers['herald-attempt']).toBe('1');
+    expect(second!.headers['herald-attempt']).toBe('2');
+    expect(second!.headers['webhook-id']).toBe(first!.headers['webhook-id']);
+    // 200 ms − 20 % jitter, less clock slack.
+    expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(150);
+    await waitUntil(async () => (await deliveryRows(h, webhookId))[0]?.status === 'succeeded' || undefined, {
+      what: 'retry committed',
+    });
+    expect(await deliveryRows(h, webhookId)).toEqual([{ status: 'succeeded', attempts: 2 }]);
+    const attempts = await h.t.db
+      .selectFrom('delivery_attempts')
+      .innerJoin('deliveries', 'deliveries.id', 'delivery_attempts.delivery_id')
+      .select(['delivery_attempts.attempt', 'delivery_attempts.status_code'])
+      .where('deliveries.webhook_id', '=', webhookId)
+      .orderBy('delivery_attempts.attempt')
+      .execute();
+    expect(attempts).toEqual([
+      { attempt: 1, status_code: 500 },
+      { attempt: 2, status_code: 200 },
+    ]);
+  });
+
+  test('when an endpoint starts hanging, it holds at most 16 fan-out slots: another app’s event is still delivered at once', async () => {
+    const hanging = await receiver(() => undefined); // never answers: each attempt times out
+    await h.addWebhook({ url: hanging.url, events: ['hang.*'] });
+    const quick = await receiver();
+    const other = await createApp(h.t.db, CLI_ACTOR, { name: 'Other app' });
+    await createWebhook(h.engine, CLI_ACTOR, other.id, { url: quick.url });
+    const before = await firstAttempts(metrics);
+    for (let n = 0; n < 30; n++) await h.client.publish({ app: h.appId, type: 'hang.tick', data: { n } });
+    const published = Date.now();
+    await h.client.publish({ app: other.id, type: 'user.register', data: {} });
+    const [delivered] = await quick.waitForRequests(1, 5_000);
+    // Without the per-webhook bound all 20 fan-out slots would wait out the
+    // 1.5 s timeout, and this event would wait behind the other 10.
+    expect(delivered!.receivedAt - published).toBeLessThan(800);
+    await hanging.waitForRequests(30, 1_000);
+    const after = await firstAttempts(metrics);
+    // At most 16 to the hanging webhook (plus the other app's one) went inline.
+    expect(after.inline + after.queued - before.inline - before.queued).toBe(31);
+    expect(after.inline - before.inline).toBeLessThanOrEqual(INLINE_MAX_PER_WEBHOOK + 1);
+    expect(after.queued - before.queued).toBeGreaterThanOrEqual(30 - INLINE_MAX_PER_WEBHOOK);
+  });
+
+  test('when events wait behind a backlog, their first attempts go through the deliveries queue', async () => {
+    const r = await receiver();
+    await h.addWebhook({ url: r.url, events: ['burst.*'] });
+    // Webhooks of the earlier tests do not match burst.*.
+    const before = await firstAttempts(metrics);
+    await h.client.publishBatch(
+      Array.from({ length: 400 }, (_, n) => ({ app: h.appId, type: 'burst.tick', data: { n } })),
+    );
+    await r.waitForRequests(400, 20_000);
+    const after = await firstAttempts(metrics);
+    expect(after.inline + after.queued - before.inline - before.queued).toBe(400);
+    expect(after.queued - before.queued).toBeGreaterThan(0);
+  });
+});
