@@ -92,7 +92,7 @@ ENTRYPOINT ["/usr/bin/tini", "--"]
 # tini's direct child: `pnpm` and the `tsx` CLI each add a parent process in
 # between. Other processes in this image:
 #   node --import tsx apps/admin/src/main.ts    (pnpm admin)
-#   node --import tsx apps/worker/src/main.ts   (pnpm worker)
+#   node scripts/run-compiled.mjs apps/worker/src/main.ts   (pnpm worker)
 #   pnpm migrate
 #   pnpm herald <command>
 CMD ["node", "--import", "tsx", "apps/cli/src/start.ts"]

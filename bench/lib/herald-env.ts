@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { dropDatabase, TEST_POSTGRES_URL, uniqueName } from '@herald/testkit';
+import { dropDatabase, nodeArgsFor, TEST_POSTGRES_URL, uniqueName } from '@herald/testkit';
 import { createDb, migrateDatabase, withDatabaseName, type Db } from './workspace.js';
 
 /**
@@ -98,7 +98,7 @@ const KEPT_OUTPUT_CHARS = 16_384;
 const CLOCK_TICKS_PER_S = 100;
 
 /**
- * Herald's real worker entry point (`node --import tsx apps/worker/src/main.ts`,
+ * Herald's real worker entry point (`node scripts/run-compiled.mjs apps/worker/src/main.ts`,
  * as `pnpm worker` runs it) as its own process, with nothing from the bench's
  * environment but PATH and HOME. Resolves once it logged `worker started`
  * (its queue workers are connected). The log level is `info`, as deployed: the
@@ -186,7 +186,7 @@ async function startHeraldProcess(
   spec: ProcessSpec,
   readyTimeoutMs: number,
 ): Promise<{ process: WorkerProcess; readyLine: string }> {
-  const child = spawn(process.execPath, [...spec.nodeArgs, '--import', 'tsx', spec.entry], {
+  const child = spawn(process.execPath, [...spec.nodeArgs, ...nodeArgsFor(spec.entry)], {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env['PATH'] ?? '',

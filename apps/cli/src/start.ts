@@ -8,9 +8,12 @@ import { REPO_ROOT, STATE_DIR, migrateAll } from '@herald/runtime';
 import { startEmbedded } from './start-embedded.js';
 import { chooseStartMode } from './start-mode.js';
 
+// As `pnpm admin` and `pnpm worker` start them: the worker compiled
+// (scripts/run-compiled.mjs: less memory and CPU), the admin through tsx
+// (its views and assets are read relative to its source).
 const ENTRY_POINTS = {
-  admin: 'apps/admin/src/main.ts',
-  worker: 'apps/worker/src/main.ts',
+  admin: ['--import', 'tsx', 'apps/admin/src/main.ts'],
+  worker: ['scripts/run-compiled.mjs', 'apps/worker/src/main.ts'],
 } as const;
 
 // `pnpm start`: validate every variable admin and worker read (one message
@@ -47,7 +50,7 @@ runMain(async () => {
   };
   const allExited = Promise.all(
     Object.entries(ENTRY_POINTS).map(([name, entry]) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+      const child = spawn(process.execPath, [...entry], {
         cwd: REPO_ROOT,
         env: process.env,
         stdio: 'inherit',

@@ -21,6 +21,14 @@ export interface RunningProcess {
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<ProcessResult>;
 }
 
+/** Entry points the root scripts run compiled (scripts/run-compiled.mjs) rather than through tsx. */
+const COMPILED_ENTRIES = new Set(['apps/worker/src/main.ts']);
+
+/** How `pnpm worker`, `pnpm admin`… start `entry`: node's arguments before the entry's own. */
+export function nodeArgsFor(entry: string): string[] {
+  return COMPILED_ENTRIES.has(entry) ? ['scripts/run-compiled.mjs', entry] : ['--import', 'tsx', entry];
+}
+
 /**
  * Starts a TypeScript entry point of this repo (`apps/worker/src/main.ts`) the way
  * the root scripts do, with exactly the given environment added to PATH/HOME.
@@ -29,7 +37,7 @@ export function startProcess(
   entry: string,
   options: { env?: Record<string, string>; args?: string[]; stdin?: string } = {},
 ): RunningProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [...nodeArgsFor(entry), ...(options.args ?? [])], {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env['PATH'] ?? '',
