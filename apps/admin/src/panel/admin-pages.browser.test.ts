@@ -3,7 +3,13 @@ import { newId } from '@herald/core';
 import { CLI_ACTOR, createApp as createHeraldApp, createWebhook, findAdminByEmail } from '@herald/engine';
 import { waitUntil } from '@herald/testkit';
 import { DESKTOP, MOBILE, startBrowserHarness, type BrowserHarness } from './panel-browser-harness.js';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, clearLoginCounters, type PanelHarness } from './panel-test-harness.js';
+import {
+  ADMIN_EMAIL,
+  ADMIN_PASSWORD,
+  clearLoginCounters,
+  restoreFirstAdmin,
+  type PanelHarness,
+} from './panel-test-harness.js';
 
 let b: BrowserHarness;
 let h: PanelHarness;
@@ -23,14 +29,8 @@ afterAll(async () => {
 
 beforeEach(async () => {
   await b.reset();
-  await h.t.db.deleteFrom('admin_users').where('id', '<>', h.admin.id).execute();
-  await h.t.db
-    .updateTable('admin_users')
-    .set({ password_hash: originalHash })
-    .where('id', '=', h.admin.id)
-    .execute();
+  await restoreFirstAdmin(h, originalHash);
   await h.t.db.deleteFrom('admin_sessions').execute();
-  await h.t.db.deleteFrom('audit_log').execute();
   await clearLoginCounters(h);
 });
 

@@ -4,34 +4,18 @@ import { DELIVERIES_PAGE_SIZE } from './deliveries.routes.js';
 import { seedDelivery } from './delivery-fixtures.js';
 import {
   ADMIN_EMAIL,
-  resetPanel,
+  addAppWithWebhook,
   signInAgent,
-  startPanelHarness,
+  usePanelSuite,
   tokenOf,
   type Agent,
-  type PanelHarness,
 } from './panel-test-harness.js';
 
-let h: PanelHarness;
-
-beforeAll(async () => {
-  h = await startPanelHarness();
-});
-afterAll(async () => {
-  await h.close();
-});
-beforeEach(async () => {
-  await resetPanel(h);
-});
+const h = usePanelSuite();
 
 const login = (): Promise<Agent> => signInAgent(h);
 
-async function setup(): Promise<{ appId: string; webhookId: string }> {
-  const appId = (await createHeraldApp(h.t.db, CLI_ACTOR, { name: 'Shop' })).id;
-  const webhookId = (await createWebhook(h.engine, CLI_ACTOR, appId, { url: 'https://hooks.example.com/h' }))
-    .webhook.id;
-  return { appId, webhookId };
-}
+const setup = (): Promise<{ appId: string; webhookId: string }> => addAppWithWebhook(h);
 
 async function statusOf(deliveryId: string): Promise<string> {
   const row = await h.t.db

@@ -12,33 +12,20 @@ import {
   ADMIN_EMAIL,
   ADMIN_PASSWORD,
   csrfFrom,
-  resetPanel,
   signInAgent,
-  startPanelHarness,
+  restoreFirstAdmin,
+  usePanelSuite,
   tokenOf,
   type Agent,
-  type PanelHarness,
 } from './panel-test-harness.js';
 
-let h: PanelHarness;
 let originalHash: string;
-
-beforeAll(async () => {
-  h = await startPanelHarness();
-  originalHash = (await findAdminByEmail(h.t.db, ADMIN_EMAIL))!.passwordHash;
-});
-afterAll(async () => {
-  await h.close();
-});
-beforeEach(async () => {
-  await resetPanel(h);
-  await h.t.db.deleteFrom('admin_users').where('id', '<>', h.admin.id).execute();
-  await h.t.db
-    .updateTable('admin_users')
-    .set({ password_hash: originalHash })
-    .where('id', '=', h.admin.id)
-    .execute();
-  await h.t.db.deleteFrom('audit_log').execute();
+// Besides the usual reset: only the first admin, with its first password, and no audit rows.
+const h = usePanelSuite({
+  reset: async (h) => {
+    originalHash ??= (await findAdminByEmail(h.t.db, ADMIN_EMAIL))!.passwordHash;
+    await restoreFirstAdmin(h, originalHash);
+  },
 });
 
 const login = (agent?: Agent, password?: string): Promise<Agent> => signInAgent(h, agent, password);

@@ -1,11 +1,14 @@
 // Shared by the panel's integration and browser tests (not a test itself).
 import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach } from '@jest/globals';
 import type { Express } from 'express';
 import request from 'supertest';
 import {
   CLI_ACTOR,
   createAdminUser,
+  createApp as createHeraldApp,
   createEngine,
+  createWebhook,
   createSharedState,
   type AdminUser,
   type Engine,
@@ -69,6 +72,40 @@ export async function startPanelHarness(): Promise<PanelHarness> {
   };
 }
 
+/**
+ * One harness for a test file, set up with the usual hooks: started before
+ * all tests, closed after them, `resetPanel` (then `reset`, if given) before
+ * each. The object returned is filled in by the beforeAll hook, so use it
+ * inside tests and hooks only.
+ */
+export function usePanelSuite(options: { reset?: (h: PanelHarness) => Promise<void> } = {}): PanelHarness {
+  const h = {} as PanelHarness;
+  beforeAll(async () => {
+    Object.assign(h, await startPanelHarness());
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+  beforeEach(async () => {
+    await resetPanel(h);
+    await options.reset?.(h);
+  });
+  return h;
+}
+
+/** An app with one webhook (default: app "Shop", https://hooks.example.com/h, standard format). */
+export async function addAppWithWebhook(
+  h: PanelHarness,
+  options: { appName?: string; url?: string; format?: string } = {},
+): Promise<{ appId: string; webhookId: string; secret: string }> {
+  const appId = (await createHeraldApp(h.t.db, CLI_ACTOR, { name: options.appName ?? 'Shop' })).id;
+  const created = await createWebhook(h.engine, CLI_ACTOR, appId, {
+    url: options.url ?? 'https://hooks.example.com/h',
+    ...(options.format ? { format: options.format } : {}),
+  });
+  return { appId, webhookId: created.webhook.id, secret: created.secret };
+}
+
 /** The CSRF token a rendered page carries. */
 export function csrfFrom(html: string): string {
   const match = /name="_csrf" value="([^"]+)"/.exec(html);
@@ -83,6 +120,20 @@ export async function resetPanel(h: PanelHarness): Promise<void> {
   await h.t.db.deleteFrom('apps').execute();
   await h.t.db.deleteFrom('admin_sessions').execute();
   await clearLoginCounters(h);
+}
+
+/**
+ * Back to the first admin alone, with `passwordHash` (its first password),
+ * and an empty audit log: for tests that add admins or change passwords.
+ */
+export async function restoreFirstAdmin(h: PanelHarness, passwordHash: string): Promise<void> {
+  await h.t.db.deleteFrom('admin_users').where('id', '<>', h.admin.id).execute();
+  await h.t.db
+    .updateTable('admin_users')
+    .set({ password_hash: passwordHash })
+    .where('id', '=', h.admin.id)
+    .execute();
+  await h.t.db.deleteFrom('audit_log').execute();
 }
 
 /** The ms each login-attempt counter (one per IP and email) has left in its window. */

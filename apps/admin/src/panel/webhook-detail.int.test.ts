@@ -3,34 +3,19 @@ import { seedDelivery } from './delivery-fixtures.js';
 import {
   ADMIN_EMAIL,
   ADMIN_PASSWORD,
-  resetPanel,
+  addAppWithWebhook,
   signInAgent,
-  startPanelHarness,
+  usePanelSuite,
   tokenOf,
   type Agent,
-  type PanelHarness,
 } from './panel-test-harness.js';
 import { parseHeaderLines } from './webhook-detail.routes.js';
 
-let h: PanelHarness;
-
-beforeAll(async () => {
-  h = await startPanelHarness();
-});
-afterAll(async () => {
-  await h.close();
-});
-beforeEach(async () => {
-  await resetPanel(h);
-});
+const h = usePanelSuite();
 
 const login = (): Promise<Agent> => signInAgent(h);
 
-async function setup(): Promise<{ appId: string; webhookId: string; secret: string }> {
-  const appId = (await createHeraldApp(h.t.db, CLI_ACTOR, { name: 'Shop' })).id;
-  const created = await createWebhook(h.engine, CLI_ACTOR, appId, { url: 'https://hooks.example.com/h' });
-  return { appId, webhookId: created.webhook.id, secret: created.secret };
-}
+const setup = (): Promise<{ appId: string; webhookId: string; secret: string }> => addAppWithWebhook(h);
 
 const SETTINGS = {
   description: 'Orders to the CRM',

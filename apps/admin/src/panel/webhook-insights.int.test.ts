@@ -1,41 +1,15 @@
 import { newId } from '@herald/core';
-import {
-  CLI_ACTOR,
-  createApp as createHeraldApp,
-  createWebhook,
-  getWebhookActivity,
-  setWebhookState,
-} from '@herald/engine';
+import { CLI_ACTOR, createWebhook, getWebhookActivity, setWebhookState } from '@herald/engine';
 import { seedDelivery } from './delivery-fixtures.js';
-import {
-  resetPanel,
-  signInAgent,
-  startPanelHarness,
-  tokenOf,
-  type Agent,
-  type PanelHarness,
-} from './panel-test-harness.js';
+import { addAppWithWebhook, signInAgent, usePanelSuite, tokenOf, type Agent } from './panel-test-harness.js';
 import { EVENT_CATALOG_TYPES as EVENT_CATALOG } from '@herald/core';
 
-let h: PanelHarness;
-
-beforeAll(async () => {
-  h = await startPanelHarness();
-});
-afterAll(async () => {
-  await h.close();
-});
-beforeEach(async () => {
-  await resetPanel(h);
-});
+const h = usePanelSuite();
 
 const login = (): Promise<Agent> => signInAgent(h);
 
-async function setup(appName = 'Shop', url = 'https://hooks.example.com/h', format?: string) {
-  const appId = (await createHeraldApp(h.t.db, CLI_ACTOR, { name: appName })).id;
-  const created = await createWebhook(h.engine, CLI_ACTOR, appId, { url, ...(format ? { format } : {}) });
-  return { appId, webhookId: created.webhook.id };
-}
+const setup = (appName?: string, url?: string, format?: string) =>
+  addAppWithWebhook(h, { appName, url, format });
 
 async function eventsOf(appId: string) {
   return h.t.db.selectFrom('events').selectAll().where('app_id', '=', appId).execute();
