@@ -114,6 +114,8 @@ export function createWorker(deps: WorkerDeps): HeraldWorker {
   });
   const fanoutCommitter = new GroupCommitter<FanoutItem, FanoutResult>({
     write: (items) => writeFanout(deps.db, items),
+    // The next batch starts while one commits: an event waits about one write, not up to two.
+    maxInFlight: 2,
     onRetry,
   });
   const agent = createGuardedAgent({
