@@ -2,41 +2,17 @@ import type { Page } from 'playwright-core';
 import { newId } from '@herald/core';
 import { CLI_ACTOR, createApp as createHeraldApp, createWebhook, findAdminByEmail } from '@herald/engine';
 import { waitUntil } from '@herald/testkit';
-import { DESKTOP, MOBILE, startBrowserHarness, type BrowserHarness } from './panel-browser-harness.js';
-import {
-  ADMIN_EMAIL,
-  ADMIN_PASSWORD,
-  clearLoginCounters,
-  restoreFirstAdmin,
-  type PanelHarness,
-} from './panel-test-harness.js';
+import { DESKTOP, MOBILE, useBrowserSuite } from './panel-browser-harness.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, clearLoginCounters, restoreFirstAdmin } from './panel-test-harness.js';
 
-let b: BrowserHarness;
-let h: PanelHarness;
-let baseUrl: string;
 let originalHash: string;
-
-beforeAll(async () => {
-  b = await startBrowserHarness();
-  h = b.h;
-  baseUrl = b.baseUrl;
-  originalHash = (await findAdminByEmail(h.t.db, ADMIN_EMAIL))!.passwordHash;
-});
-
-afterAll(async () => {
-  await b?.close();
-});
-
-beforeEach(async () => {
-  await b.reset();
-  await restoreFirstAdmin(h, originalHash);
-  await h.t.db.deleteFrom('admin_sessions').execute();
-  await clearLoginCounters(h);
-});
-
-afterEach(async () => {
-  await b.closeContext();
-  expect(b.problems).toEqual([]);
+const { b, h } = useBrowserSuite({
+  reset: async () => {
+    originalHash ??= (await findAdminByEmail(h.t.db, ADMIN_EMAIL))!.passwordHash;
+    await restoreFirstAdmin(h, originalHash);
+    await h.t.db.deleteFrom('admin_sessions').execute();
+    await clearLoginCounters(h);
+  },
 });
 
 const HOUR = 3_600_000;
@@ -109,7 +85,7 @@ function utcInput(ms: number): string {
 }
 
 async function signInAs(p: Page, password: string): Promise<number> {
-  await p.goto(`${baseUrl}/login`);
+  await p.goto(`${b.baseUrl}/login`);
   await p.fill('input[type=email][name=email]', ADMIN_EMAIL);
   await p.fill('input[type=password][name=password]', password);
   const [response] = await Promise.all([
@@ -125,7 +101,7 @@ describe('events, event types, audit log, admins and queues in Chromium', () => 
     const p = await b.open(DESKTOP);
     await b.signIn(p);
     await Promise.all([
-      p.waitForURL(`${baseUrl}/apps/${appId}/events`),
+      p.waitForURL(`${b.baseUrl}/apps/${appId}/events`),
       p.click('nav a.nav-link:has-text("Events")'),
     ]);
     expect(await p.locator('table.events-table tbody tr').count()).toBe(4);
@@ -145,7 +121,7 @@ describe('events, event types, audit log, admins and queues in Chromium', () => 
     await b.shot(p, '31-events-search');
 
     await Promise.all([
-      p.waitForURL(`${baseUrl}/apps/${appId}/events/${eventId}`),
+      p.waitForURL(`${b.baseUrl}/apps/${appId}/events/${eventId}`),
       rows.first().locator('a:has-text("Details")').click(),
     ]);
     const payload = await p.locator('[data-payload]').innerText();
@@ -156,19 +132,19 @@ describe('events, event types, audit log, admins and queues in Chromium', () => 
     expect(await delivery.locator('.url').innerText()).not.toContain('very-secret-token');
     await b.shot(p, '32-event-detail');
     await Promise.all([
-      p.waitForURL(`${baseUrl}/apps/${appId}/deliveries/${deliveryId}`),
+      p.waitForURL(`${b.baseUrl}/apps/${appId}/deliveries/${deliveryId}`),
       delivery.locator('a:has-text("Attempts")').click(),
     ]);
 
     // Find by id; a bad id says so next to the form.
-    await p.goto(`${baseUrl}/apps/${appId}/events`);
+    await p.goto(`${b.baseUrl}/apps/${appId}/events`);
     await p.fill('#event-id', 'msg_nope');
     await Promise.all([p.waitForURL(/id=msg_nope/), p.click('form:has(#event-id) button[type=submit]')]);
     expect(await p.locator('[data-search-error]').innerText()).toContain('event ids look like msg_');
     await expectOnlyProblem(/status of 400/);
     await p.fill('#event-id', eventId);
     await Promise.all([
-      p.waitForURL(`${baseUrl}/apps/${appId}/events/${eventId}`),
+      p.waitForURL(`${b.baseUrl}/apps/${appId}/events/${eventId}`),
       p.click('form:has(#event-id) button[type=submit]'),
     ]);
   });
@@ -177,7 +153,7 @@ describe('events, event types, audit log, admins and queues in Chromium', () => 
     const { appId } = await seed();
     const p = await b.open(DESKTOP);
     await b.signIn(p);
-    await p.goto(`${baseUrl}/apps/${appId}/event-types`);
+    await p.goto(`${b.baseUrl}/apps/${appId}/event-types`);
     expect(await p.locator('.catalog-entry').count()).toBe(11);
     await p.locator('.catalog-entry[data-event-type="hwid.mismatch"] summary').click();
     expect(await p.locator('.catalog-entry[data-event-type="hwid.mismatch"] pre').innerText()).toContain(
@@ -189,7 +165,7 @@ describe('events, event types, audit log, admins and queues in Chromium', () => 
 
     const m = await b.open(MOBILE);
     await b.signIn(m);
-    await m.goto(`${baseUrl}/apps/${appId}/events`);
+    await m.goto(`${b.baseUrl}/apps/${appId}/events`);
     expect(await m.locator('[data-event-card]').count()).toBe(4);
     expect(await m.locator('table.events-table').isVisible()).toBe(false);
     const width = await m.evaluate(
@@ -213,12 +189,12 @@ describe('events, event types, audit log, admins and queues in Chromium', () => 
       if (m.type() === 'error') b.problems.push(`console: ${m.text()}`);
     });
     await b.signIn(p);
-    await Promise.all([p.waitForURL(`${baseUrl}/account`), p.click('a.who-email')]);
+    await Promise.all([p.waitForURL(`${b.baseUrl}/account`), p.click('a.who-email')]);
     await p.fill('#current-password', 'not my password at all');
     await p.fill('#new-password', 'an entirely new passphrase');
     await p.fill('#confirm-password', 'an entirely new passphrase');
     await Promise.all([
-      p.waitForURL(`${baseUrl}/account`),
+      p.waitForURL(`${b.baseUrl}/account`),
       p.click('form[action="/account/password"] button[type=submit]'),
     ]);
     expect(await p.locator('[data-form-error]').innerText()).toContain(
@@ -229,7 +205,7 @@ describe('events, event types, audit log, admins and queues in Chromium', () => 
     await p.fill('#new-password', 'an entirely new passphrase');
     await p.fill('#confirm-password', 'an entirely new passphrase');
     await Promise.all([
-      p.waitForURL(`${baseUrl}/account`),
+      p.waitForURL(`${b.baseUrl}/account`),
       p.click('form[action="/account/password"] button[type=submit]'),
     ]);
     expect(await p.locator('.toast-success').innerText()).toContain(
@@ -237,9 +213,9 @@ describe('events, event types, audit log, admins and queues in Chromium', () => 
     );
     await b.shot(p, '35-account-password-changed');
 
-    await elsewhere.goto(`${baseUrl}/apps`);
+    await elsewhere.goto(`${b.baseUrl}/apps`);
     expect(new URL(elsewhere.url()).pathname).toBe('/login');
-    await p.goto(`${baseUrl}/apps`);
+    await p.goto(`${b.baseUrl}/apps`);
     expect(new URL(p.url()).pathname).toBe('/apps');
 
     await Promise.all([p.waitForURL(/\/login/), p.click('button.sign-out')]);
@@ -253,18 +229,18 @@ describe('events, event types, audit log, admins and queues in Chromium', () => 
     const p = await b.open(DESKTOP);
     await b.signIn(p);
     p.on('dialog', (dialog) => void dialog.accept());
-    await Promise.all([p.waitForURL(`${baseUrl}/admins`), p.click('nav a.nav-link:has-text("Admins")')]);
+    await Promise.all([p.waitForURL(`${b.baseUrl}/admins`), p.click('nav a.nav-link:has-text("Admins")')]);
     await p.fill('#admin-email', 'second@example.com');
     await p.fill('#admin-password', 'a long initial password');
     await Promise.all([
-      p.waitForURL(`${baseUrl}/admins`),
+      p.waitForURL(`${b.baseUrl}/admins`),
       p.click('form[action="/admins"] button[type=submit]'),
     ]);
     expect(await p.locator('.toast-success').innerText()).toContain('Admin second@example.com added.');
     expect(await p.locator('table.admins-table tbody tr').count()).toBe(2);
     await b.shot(p, '36-admins');
 
-    await Promise.all([p.waitForURL(`${baseUrl}/audit`), p.click('nav a.nav-link:has-text("Audit log")')]);
+    await Promise.all([p.waitForURL(`${b.baseUrl}/audit`), p.click('nav a.nav-link:has-text("Audit log")')]);
     expect(await p.locator('tr[data-action="admin.create"]').first().innerText()).toContain(
       'second@example.com',
     );
@@ -272,12 +248,12 @@ describe('events, event types, audit log, admins and queues in Chromium', () => 
     expect(await p.locator('tbody tr').count()).toBe(1);
     await Promise.all([p.waitForURL(/admin=adm_/), p.selectOption('#audit-admin', { label: ADMIN_EMAIL })]);
     expect(await p.locator('tbody tr[data-action="admin.login"]').count()).toBe(1);
-    await p.goto(`${baseUrl}/audit`);
+    await p.goto(`${b.baseUrl}/audit`);
     await b.shot(p, '37-audit-log');
 
-    await p.goto(`${baseUrl}/admins`);
+    await p.goto(`${b.baseUrl}/admins`);
     await Promise.all([
-      p.waitForURL(`${baseUrl}/admins`),
+      p.waitForURL(`${b.baseUrl}/admins`),
       p.locator('tr:has-text("second@example.com") button:has-text("Remove")').click(),
     ]);
     expect(await p.locator('.toast-success').innerText()).toContain('removed');
@@ -286,11 +262,11 @@ describe('events, event types, audit log, admins and queues in Chromium', () => 
 
   test('the queue dashboard is bull-board, read-only, behind the login', async () => {
     const p = await b.open(DESKTOP);
-    await p.goto(`${baseUrl}/queues`);
+    await p.goto(`${b.baseUrl}/queues`);
     expect(new URL(p.url()).pathname).toBe('/login');
     await b.signIn(p);
     await h.engine.queues.maintenance.add('probe', {}, { delay: 60_000 });
-    await p.goto(`${baseUrl}/queues`);
+    await p.goto(`${b.baseUrl}/queues`);
     await p.waitForSelector('text={deliveries}', { timeout: 15_000 });
     expect(await p.locator('text={events}').count()).toBeGreaterThan(0);
     expect(await p.locator('text={maintenance}').count()).toBeGreaterThan(0);

@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from '@jest/globals';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { closeServer, listen } from '@herald/observability';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, startPanelHarness, type PanelHarness } from './panel-test-harness.js';
@@ -90,4 +91,36 @@ export async function startBrowserHarness(): Promise<BrowserHarness> {
     },
   };
   return harness;
+}
+
+/**
+ * One browser harness for a test file with the usual hooks: started before
+ * all tests and closed after them; before each, `reset` (then `options.reset`);
+ * after each, the page context closes and the test fails on any console or
+ * page error. `b` and `h` are filled in by the beforeAll hook: use them inside
+ * tests and hooks only.
+ */
+export function useBrowserSuite(options: { reset?: (b: BrowserHarness) => Promise<void> } = {}): {
+  b: BrowserHarness;
+  h: PanelHarness;
+} {
+  const b = {} as BrowserHarness;
+  const h = {} as PanelHarness;
+  beforeAll(async () => {
+    const started = await startBrowserHarness();
+    Object.assign(b, started);
+    Object.assign(h, started.h);
+  });
+  afterAll(async () => {
+    await b.close();
+  });
+  beforeEach(async () => {
+    await b.reset();
+    await options.reset?.(b);
+  });
+  afterEach(async () => {
+    await b.closeContext();
+    expect(b.problems).toEqual([]);
+  });
+  return { b, h };
 }

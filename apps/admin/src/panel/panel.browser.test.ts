@@ -1,30 +1,8 @@
 import type { Page } from 'playwright-core';
 import { CLI_ACTOR, createApp as createHeraldApp, createWebhook, listWebhooks } from '@herald/engine';
-import { DESKTOP, MOBILE, startBrowserHarness, type BrowserHarness } from './panel-browser-harness.js';
-import type { PanelHarness } from './panel-test-harness.js';
+import { DESKTOP, MOBILE, useBrowserSuite } from './panel-browser-harness.js';
 
-let b: BrowserHarness;
-let h: PanelHarness;
-let baseUrl: string;
-
-beforeAll(async () => {
-  b = await startBrowserHarness();
-  h = b.h;
-  baseUrl = b.baseUrl;
-});
-
-afterAll(async () => {
-  await b?.close();
-});
-
-beforeEach(async () => {
-  await b.reset();
-});
-
-afterEach(async () => {
-  await b.closeContext();
-  expect(b.problems).toEqual([]);
-});
+const { b, h } = useBrowserSuite();
 
 const open = (viewport: { width: number; height: number }): Promise<Page> => b.open(viewport);
 const signIn = (p: Page): Promise<void> => b.signIn(p);
@@ -44,8 +22,8 @@ describe('admin panel in Chromium', () => {
   test('sign in, add a webhook through the modal, see it listed with a toast, delete it through the ⋮ menu', async () => {
     const appId = (await createHeraldApp(h.t.db, CLI_ACTOR, { name: 'AuthVaultix' })).id;
     const p = await open(DESKTOP);
-    await p.goto(`${baseUrl}/`);
-    await p.waitForURL(`${baseUrl}/login`);
+    await p.goto(`${b.baseUrl}/`);
+    await p.waitForURL(`${b.baseUrl}/login`);
     await shot(p, '01-login');
 
     await signIn(p);
@@ -207,7 +185,7 @@ describe('admin panel in Chromium', () => {
     await p.getByRole('heading', { name: 'Apps' }).waitFor();
     await shot(p, '13-apps');
 
-    await p.goto(`${baseUrl}/apps/${appId}/api-keys`);
+    await p.goto(`${b.baseUrl}/apps/${appId}/api-keys`);
     await p.fill('input[name=name]', 'backend-prod');
     await Promise.all([p.waitForLoadState('load'), p.getByRole('button', { name: 'Create key' }).click()]);
     expect(await p.locator('#reveal-value').textContent()).toMatch(/^hk_/);
@@ -217,7 +195,7 @@ describe('admin panel in Chromium', () => {
     await Promise.all([p.waitForURL(/\/webhooks$/), p.selectOption('#app-switcher', { label: 'Loader' })]);
     expect(await p.locator('.eyebrow').textContent()).toBe('Loader');
 
-    await p.goto(`${baseUrl}/nothing-here`);
+    await p.goto(`${b.baseUrl}/nothing-here`);
     expect(await p.getByText('Page not found').isVisible()).toBe(true);
     // A 404 is logged to the console by Chromium as a failed resource load; that one is expected.
     b.problems.splice(0, b.problems.length, ...b.problems.filter((m) => !m.includes('404')));

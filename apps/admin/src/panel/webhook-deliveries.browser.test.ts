@@ -1,31 +1,10 @@
 import type { Page } from 'playwright-core';
 import { CLI_ACTOR, createApp as createHeraldApp, createWebhook } from '@herald/engine';
 import { seedDelivery } from './delivery-fixtures.js';
-import { DESKTOP, MOBILE, startBrowserHarness, type BrowserHarness } from './panel-browser-harness.js';
-import { ADMIN_PASSWORD, type PanelHarness } from './panel-test-harness.js';
+import { DESKTOP, MOBILE, useBrowserSuite } from './panel-browser-harness.js';
+import { ADMIN_PASSWORD } from './panel-test-harness.js';
 
-let b: BrowserHarness;
-let h: PanelHarness;
-let baseUrl: string;
-
-beforeAll(async () => {
-  b = await startBrowserHarness();
-  h = b.h;
-  baseUrl = b.baseUrl;
-});
-
-afterAll(async () => {
-  await b?.close();
-});
-
-beforeEach(async () => {
-  await b.reset();
-});
-
-afterEach(async () => {
-  await b.closeContext();
-  expect(b.problems).toEqual([]);
-});
+const { b, h } = useBrowserSuite();
 
 const open = (viewport: { width: number; height: number }): Promise<Page> => b.open(viewport);
 const signIn = (p: Page): Promise<void> => b.signIn(p);
@@ -73,7 +52,7 @@ describe('webhook detail and deliveries in Chromium', () => {
     await signIn(p);
 
     await Promise.all([
-      p.waitForURL(`${baseUrl}/apps/${appId}/webhooks/${webhookId}`),
+      p.waitForURL(`${b.baseUrl}/apps/${appId}/webhooks/${webhookId}`),
       p.locator('table tbody tr a.url').click(),
     ]);
     expect(await p.locator('h1').innerText()).toContain('Webhook');
@@ -82,7 +61,7 @@ describe('webhook detail and deliveries in Chromium', () => {
     await shot(p, '20-webhook-detail');
 
     await Promise.all([
-      p.waitForURL(`${baseUrl}/apps/${appId}/webhooks/${webhookId}/deliveries`),
+      p.waitForURL(`${b.baseUrl}/apps/${appId}/webhooks/${webhookId}/deliveries`),
       p.locator('.page-actions').getByRole('link', { name: 'Deliveries' }).click(),
     ]);
     const rows = p.locator('table tbody tr');
@@ -98,7 +77,7 @@ describe('webhook detail and deliveries in Chromium', () => {
     await shot(p, '22-deliveries-dead-letters');
 
     await Promise.all([
-      p.waitForURL(`${baseUrl}/apps/${appId}/deliveries/${deliveryId}`),
+      p.waitForURL(`${b.baseUrl}/apps/${appId}/deliveries/${deliveryId}`),
       rows.first().getByRole('link', { name: 'Attempts' }).click(),
     ]);
     const attempts = p.locator('.attempt');
@@ -123,7 +102,7 @@ describe('webhook detail and deliveries in Chromium', () => {
     const { appId, webhookId } = await seed();
     const p = await open(DESKTOP);
     await signIn(p);
-    await p.goto(`${baseUrl}/apps/${appId}/webhooks/${webhookId}`);
+    await p.goto(`${b.baseUrl}/apps/${appId}/webhooks/${webhookId}`);
     await p.fill('#reveal-password', ADMIN_PASSWORD);
     await Promise.all([p.waitForLoadState('load'), p.getByRole('button', { name: 'Reveal secret' }).click()]);
     expect(await p.locator('#reveal-value').textContent()).toMatch(/^whsec_/);
@@ -133,14 +112,14 @@ describe('webhook detail and deliveries in Chromium', () => {
 
     const m = await open(MOBILE);
     await signIn(m);
-    await m.goto(`${baseUrl}/apps/${appId}/deliveries`);
+    await m.goto(`${b.baseUrl}/apps/${appId}/deliveries`);
     expect(await m.locator('table').isVisible()).toBe(false);
     const cards = m.locator('.delivery-card');
     expect(await cards.count()).toBe(2);
     expect(await cards.first().locator('.status').innerText()).toBe('Dead letter');
     expect(await m.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(MOBILE.width);
     await shot(m, '26-mobile-deliveries');
-    await m.goto(`${baseUrl}/apps/${appId}/webhooks/${webhookId}`);
+    await m.goto(`${b.baseUrl}/apps/${appId}/webhooks/${webhookId}`);
     expect(await m.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(MOBILE.width);
     await shot(m, '27-mobile-webhook-detail');
   });
