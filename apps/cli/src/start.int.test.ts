@@ -2,10 +2,13 @@ import pg from 'pg';
 import {
   TEST_POSTGRES_URL,
   createTestDatabase,
+  createTestRedis,
+  deleteKeysWithPrefix,
   dropDatabase,
   runProcess,
   startProcess,
   uniqueName,
+  uniquePrefix,
   unusedPort,
 } from '@herald/testkit';
 import { withDatabaseName } from '@herald/db';
@@ -41,12 +44,13 @@ describe('pnpm start', () => {
     const name = uniqueName('herald_start');
     const port = await unusedPort();
     const workerPort = await unusedPort();
+    const prefix = uniquePrefix();
     const running = startProcess('apps/cli/src/start.ts', {
       env: {
         DATABASE_URL: withDatabaseName(TEST_POSTGRES_URL, name),
         PORT: String(port),
         HERALD_WORKER_PORT: String(workerPort),
-        HERALD_QUEUE_PREFIX: uniqueName('hs').replace(/_/g, '-'),
+        HERALD_QUEUE_PREFIX: prefix,
       },
     });
     try {
@@ -64,6 +68,10 @@ describe('pnpm start', () => {
     } finally {
       await running.stop('SIGKILL');
       await dropDatabase(name);
+      // The worker's schedulers (reconcile, prune) and queue ids stay under the prefix.
+      const redis = createTestRedis();
+      await deleteKeysWithPrefix(redis, `${prefix}:`);
+      await redis.quit();
     }
   });
 });
@@ -84,8 +92,10 @@ describe('pnpm admin / pnpm worker', () => {
 
   test('when the worker runs with HERALD_WORKER_PORT=0, it logs its port, is ready there, and exits 0 on SIGTERM', async () => {
     const t = await createTestDatabase();
+    // Never the default prefix: that is a developer's own Herald on this Redis.
+    const prefix = uniquePrefix();
     const worker = startProcess('apps/worker/src/main.ts', {
-      env: { DATABASE_URL: t.url, HERALD_WORKER_PORT: '0' },
+      env: { DATABASE_URL: t.url, HERALD_WORKER_PORT: '0', HERALD_QUEUE_PREFIX: prefix },
     });
     try {
       await worker.waitFor(/worker health listening/);
@@ -102,6 +112,9 @@ describe('pnpm admin / pnpm worker', () => {
     } finally {
       await worker.stop('SIGKILL');
       await t.drop();
+      const redis = createTestRedis();
+      await deleteKeysWithPrefix(redis, `${prefix}:`);
+      await redis.quit();
     }
   });
 
