@@ -144,6 +144,7 @@ export function createWorker(deps: WorkerDeps): HeraldWorker {
     now: Date.now,
     random: Math.random,
   });
+  const fanoutConcurrency = Math.max(10, Math.ceil(deps.concurrency / 2));
   const inline =
     deps.inlineFirstAttempts === false
       ? undefined
@@ -151,6 +152,7 @@ export function createWorker(deps: WorkerDeps): HeraldWorker {
           gate,
           healthy,
           attempt,
+          maxTotal: Math.max(1, Math.floor(fanoutConcurrency / 2)),
           platformPacing: deps.platformPacing,
           retry: (delivery, delayMs) =>
             enqueueDeliveries(engine.queues.deliveries, [delivery], {
@@ -195,7 +197,7 @@ export function createWorker(deps: WorkerDeps): HeraldWorker {
       metrics,
     }),
     {
-      concurrency: Math.max(10, Math.ceil(deps.concurrency / 2)),
+      concurrency: fanoutConcurrency,
       // Same lease as deliveries: a killed worker's fan-outs come back as fast.
       lockDuration,
       stalledInterval: lockDuration / 2,

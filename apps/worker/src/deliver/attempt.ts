@@ -151,8 +151,13 @@ export function createAttempter(deps: AttemptDeps) {
       statusCode: result.statusCode,
       durationMs: result.durationMs,
       dead: status === 'dead',
-      // The event id's own timestamp (made with the event's): no body parsing. Replays are left out.
-      publishedAtMs: status === 'succeeded' && data.attemptOffset === 0 ? idTimeMs(data.eventId) : undefined,
+      // The event id's own timestamp (made with the event's): no body parsing. Replays and
+      // manual retries (a fresh schedule after earlier attempts) are left out; a first run's
+      // retries, queued or inline, keep both offsets equal.
+      publishedAtMs:
+        status === 'succeeded' && data.scheduleOffset === data.attemptOffset
+          ? idTimeMs(data.eventId)
+          : undefined,
     });
     if (effects.disabled.some((d) => d.webhookId === target.id)) {
       deps.log.warn({ webhookId: target.id, appId: target.appId }, 'webhook disabled');

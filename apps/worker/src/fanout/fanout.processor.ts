@@ -77,15 +77,20 @@ export function createFanoutProcessor(deps: FanoutDeps) {
         const reserved = await Promise.all(
           owed.map((d) => {
             const target = byId.get(d.webhookId);
-            return target ? here.reserve(target) : Promise.resolve(false);
+            return target ? here.reserve(target) : Promise.resolve(false as const);
           }),
         );
-        const queued = owed.filter((_, i) => !reserved[i]);
+        const queued = owed.filter((_, i) => reserved[i] === false);
         inline = owed.length - queued.length;
         if (inline > 0) deps.metrics?.firstAttempts.inc({ path: 'inline' }, inline);
         if (queued.length > 0) deps.metrics?.firstAttempts.inc({ path: 'queued' }, queued.length);
         // Every reserved slot is used (and freed) even if the enqueue fails.
-        const work = owed.flatMap((d, i) => (reserved[i] ? [here.attempt(byId.get(d.webhookId)!, d)] : []));
+        const work = owed.flatMap((d, i) => {
+          const failuresBefore = reserved[i];
+          return failuresBefore === false || failuresBefore === undefined
+            ? []
+            : [here.attempt(byId.get(d.webhookId)!, d, failuresBefore)];
+        });
         if (queued.length > 0) work.push(enqueuer.enqueue(queued, priority));
         const settled = await Promise.allSettled(work);
         const failed = settled.find((s) => s.status === 'rejected');

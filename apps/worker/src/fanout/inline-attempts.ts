@@ -6,6 +6,8 @@ import type { HealthyEndpoints } from '../deliver/healthy-endpoints.js';
 
 /** First attempts in flight per webhook from one process's fan-outs; the rest queue. */
 export const INLINE_MAX_PER_WEBHOOK = 16;
+/** A publisher's clock this far ahead of the worker's (a negative wait) is not trusted to show a backlog. */
+const MAX_CLOCK_AHEAD_MS = 100;
 /** An exchange slower than this sends that webhook's first attempts to the queue for `INLINE_SLOW_HOLD_MS`. */
 export const INLINE_SLOW_MS = 1_000;
 export const INLINE_SLOW_HOLD_MS = 30_000;
@@ -26,6 +28,12 @@ export interface InlineAttemptsDeps {
   retry: (delivery: DeliveryToEnqueue, delayMs: number) => Promise<void>;
   platformPacing?: Readonly<Partial<Record<WebhookFormat, PlatformPace>>> | undefined;
   maxPerWebhook?: number;
+  /**
+   * First attempts in flight from this process's fan-outs, all webhooks
+   * together; the worker passes half its fan-out concurrency, so the other
+   * half always fans out (and queues) without waiting on HTTP.
+   */
+  maxTotal: number;
   slowMs?: number;
   slowHoldMs?: number;
   maxQueueWaitMs?: number;
@@ -40,7 +48,8 @@ export interface InlineAttemptsDeps {
  * rate-limited and platform-paced webhooks, endpoints with failures on
  * record, an open circuit or a 429 pause (the gate says so), webhooks that
  * answered slowly of late, more than `maxPerWebhook` at once to one webhook
- * (so a webhook that starts hanging holds a bounded number of fan-out slots),
+ * and more than `maxTotal` in all (so endpoints that start hanging hold a
+ * bounded share of the fan-out slots: the rest keep fanning out),
  * and every event that waited in a backlog (`keepsUp`): with a queue to be
  * fair about, the deliveries queue's priorities decide who goes first.
  *
@@ -56,6 +65,8 @@ export class InlineAttempts {
   readonly #deps: InlineAttemptsDeps;
   readonly #now: () => number;
   readonly #maxPerWebhook: number;
+  readonly #maxTotal: number;
+  #total = 0;
   readonly #slowMs: number;
   readonly #slowHoldMs: number;
   readonly #maxQueueWaitMs: number;
@@ -67,6 +78,7 @@ export class InlineAttempts {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
     this.#maxPerWebhook = deps.maxPerWebhook ?? INLINE_MAX_PER_WEBHOOK;
+    this.#maxTotal = deps.maxTotal;
     this.#slowMs = deps.slowMs ?? INLINE_SLOW_MS;
     this.#slowHoldMs = deps.slowHoldMs ?? INLINE_SLOW_HOLD_MS;
     this.#maxQueueWaitMs = deps.maxQueueWaitMs ?? INLINE_MAX_QUEUE_WAIT_MS;
@@ -75,21 +87,26 @@ export class InlineAttempts {
 
   /** First attempts this process is making right now (all webhooks). */
   get inFlight(): number {
-    let total = 0;
-    for (const n of this.#inFlight.values()) total += n;
-    return total;
-  }
-
-  /** True when an event added at `addedAt` and taken at `takenAt` (epoch ms) met no backlog. */
-  keepsUp(addedAt: number, takenAt: number | undefined): boolean {
-    return (takenAt ?? this.#now()) - addedAt <= this.#maxQueueWaitMs;
+    return this.#total;
   }
 
   /**
-   * Takes a slot for an attempt to `target` now, or says no (then the caller
-   * queues a job). A yes must be followed by `attempt`, which frees the slot.
+   * True when an event added at `addedAt` and taken at `takenAt` (epoch ms,
+   * the publisher's and the worker's clocks) met no backlog. A wait below
+   * −100 ms means the clocks disagree too much to tell: no.
    */
-  async reserve(target: DeliveryTarget): Promise<boolean> {
+  keepsUp(addedAt: number, takenAt: number | undefined): boolean {
+    const waited = (takenAt ?? this.#now()) - addedAt;
+    return waited <= this.#maxQueueWaitMs && waited >= -MAX_CLOCK_AHEAD_MS;
+  }
+
+  /**
+   * Takes a slot for an attempt to `target` now, or says no (`false`: the
+   * caller queues a job). A slot comes with the failures the gate counted
+   * before it (0, or the count at a half-open probe) and must be followed by
+   * `attempt`, which frees it.
+   */
+  async reserve(target: DeliveryTarget): Promise<number | false> {
     if (target.state !== 'enabled') return false;
     if (effectiveRateLimit(target.rateLimitPerSecond, this.#pacing[target.format]) !== null) return false;
     const id = target.id;
@@ -99,15 +116,20 @@ export class InlineAttempts {
       this.#slowUntil.delete(id);
     }
     const running = this.#inFlight.get(id) ?? 0;
-    if (running >= this.#maxPerWebhook) return false;
+    if (running >= this.#maxPerWebhook || this.#total >= this.#maxTotal) return false;
     this.#inFlight.set(id, running + 1);
-    if (this.#deps.healthy.isHealthy(id, this.#now())) return true;
+    this.#total += 1;
+    if (this.#deps.healthy.isHealthy(id, this.#now())) return 0;
     try {
       const admission = await this.#deps.gate.admit(id, null);
       if (admission.admitted && admission.failures === 0) {
         this.#deps.healthy.markHealthy(id, this.#now());
-        return true;
+        return 0;
       }
+      // The half-open probe is taken now: making the attempt here is the only
+      // way not to waste it (a queued job would find the circuit still closed
+      // to it until the probe times out).
+      if (this.#deps.gate.isProbe(admission)) return admission.failures;
     } catch {
       // The gate cannot answer: the queued job will ask it again.
     }
@@ -116,12 +138,12 @@ export class InlineAttempts {
   }
 
   /** The first attempt of a delivery whose slot `reserve` gave; resolves once its outcome is committed. */
-  async attempt(target: DeliveryTarget, delivery: DeliveryToEnqueue): Promise<void> {
+  async attempt(target: DeliveryTarget, delivery: DeliveryToEnqueue, failuresBefore: number): Promise<void> {
     try {
       const done = await this.#deps.attempt(
         target,
         { v: 1, ...delivery },
-        { attempt: delivery.attemptOffset + 1, position: delivery.scheduleOffset, failuresBefore: 0 },
+        { attempt: delivery.attemptOffset + 1, position: delivery.scheduleOffset, failuresBefore },
       );
       if (done.durationMs > this.#slowMs) this.#slowUntil.set(target.id, this.#now() + this.#slowHoldMs);
       if (done.decision.kind !== 'retry') return;
@@ -141,6 +163,7 @@ export class InlineAttempts {
   }
 
   #release(id: string): void {
+    this.#total -= 1;
     const running = (this.#inFlight.get(id) ?? 1) - 1;
     if (running <= 0) this.#inFlight.delete(id);
     else this.#inFlight.set(id, running);

@@ -95,6 +95,16 @@ export class EndpointGate {
     return { admitted: false, until: Math.ceil(until), reason: REASONS[reason] ?? 'paused', failures };
   }
 
+  /**
+   * True when this admission is the half-open probe of an open circuit: it
+   * was taken for its caller, and the next one waits until the probe's
+   * outcome (or its timeout), so the caller must make the attempt.
+   */
+  isProbe(admission: Admission): boolean {
+    const threshold = this.#options.breakerFailures;
+    return admission.admitted && threshold > 0 && admission.failures >= threshold;
+  }
+
   async recordSuccess(webhookId: string, failuresBefore: number): Promise<void> {
     if (failuresBefore === 0) return;
     await this.#store.recordSuccess(webhookId);
