@@ -139,7 +139,6 @@ export function createWorker(deps: WorkerDeps): HeraldWorker {
     log,
     notifyChanged: (appId) => deps.shared.webhookChanges.notify(appId),
     metrics,
-    platformPacing: deps.platformPacing,
     healthy,
     now: Date.now,
     random: Math.random,

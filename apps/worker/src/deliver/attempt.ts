@@ -1,6 +1,6 @@
 import { HERALD_VERSION, idTimeMs } from '@herald/core';
-import type { DeliveryStatus, WebhookFormat } from '@herald/db';
-import type { DeliveryRecorder, DeliveryTarget, EndpointGate, PlatformPace } from '@herald/engine';
+import type { DeliveryStatus } from '@herald/db';
+import type { DeliveryRecorder, DeliveryTarget, EndpointGate } from '@herald/engine';
 import { isReservedHeader } from '@herald/engine';
 import type { Logger } from '@herald/logger';
 import type { HeraldMetrics } from '@herald/observability';
@@ -23,8 +23,6 @@ export interface AttemptDeps {
   notifyChanged: (appId: string) => Promise<void>;
   /** Counts attempts, outcomes, dead letters and publish→delivery latency. */
   metrics?: Pick<HeraldMetrics, 'recordAttempt'> | undefined;
-  /** Per-format pace (default `PLATFORM_PACING`: Discord 30/min, Telegram 20/min); tests shorten it. */
-  platformPacing?: Readonly<Partial<Record<WebhookFormat, PlatformPace>>> | undefined;
   /** Which webhooks skip the gate's round trip for now (healthy-endpoints.ts); one per process. */
   healthy: HealthyEndpoints;
   now: () => number;

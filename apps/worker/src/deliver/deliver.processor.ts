@@ -1,6 +1,6 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { DeliveryStatus, WebhookFormat } from '@herald/db';
-import type { Admission, DeliveryRecorder, EndpointGate, PlatformPace, WebhookCache } from '@herald/engine';
+import type { DeliveryRecorder, EndpointGate, PlatformPace, WebhookCache } from '@herald/engine';
 import { PLATFORM_PACING, effectiveRateLimit } from '@herald/engine';
 import type { Logger } from '@herald/logger';
 import { DELIVERY_PRIORITY, parseDeliveryJobData, type DeliveryJobData } from '@herald/queue';
@@ -42,8 +42,6 @@ export interface DeliverDeps {
   random?: () => number;
 }
 
-const ADMITTED_HEALTHY = { admitted: true, failures: 0 } as const;
-
 /**
  * One delivery job: check the webhook still wants it, pass the shared gate
  * (breaker, rate limit, 429 pause — waiting there costs no attempt and frees
@@ -78,14 +76,7 @@ export function createDeliverProcessor(deps: DeliverDeps) {
     // rate limit or platform pace) skips the Redis round trip; the bound is in
     // healthy-endpoints.ts.
     const rateLimit = effectiveRateLimit(target.rateLimitPerSecond, pacing[target.format]);
-    const limited = rateLimit !== null;
-    let admission: Admission;
-    if (!limited && healthy.isHealthy(target.id, now())) {
-      admission = ADMITTED_HEALTHY;
-    } else {
-      admission = await deps.gate.admit(target.id, rateLimit);
-      if (admission.admitted && admission.failures === 0 && !limited) healthy.markHealthy(target.id, now());
-    }
+    const admission = await healthy.admit(deps.gate, target.id, rateLimit, now);
     if (!admission.admitted) {
       // Spread the wake-ups so a reopened endpoint is not hit by a thundering herd.
       const spreadMs = Math.min(1_000, Math.max(50, (admission.until - now()) * 0.1));

@@ -1,5 +1,9 @@
+import type { Admission, EndpointGate, GateRateLimit } from '@herald/engine';
+
 /** How long a webhook seen healthy skips the shared gate's round trip. */
 export const HEALTHY_SKIP_MS = 1_000;
+const ADMITTED_HEALTHY = { admitted: true, failures: 0 } as const;
+
 /** Entries kept at most; past it the memory starts over (each webhook then costs one more round trip). */
 const MAX_ENTRIES = 10_000;
 
@@ -33,6 +37,23 @@ export class HealthyEndpoints {
     if (nowMs - at < this.#skipMs && nowMs >= at) return true;
     this.#seenAt.delete(webhookId);
     return false;
+  }
+
+  /**
+   * The shared gate's answer for `webhookId`, without asking it while the
+   * webhook (one with no rate limit) counts as healthy here; an admission
+   * with no failures and no limit makes it healthy again.
+   */
+  async admit(
+    gate: Pick<EndpointGate, 'admit'>,
+    webhookId: string,
+    limit: GateRateLimit | null,
+    now: () => number,
+  ): Promise<Admission> {
+    if (limit === null && this.isHealthy(webhookId, now())) return ADMITTED_HEALTHY;
+    const admission = await gate.admit(webhookId, limit);
+    if (admission.admitted && admission.failures === 0 && limit === null) this.markHealthy(webhookId, now());
+    return admission;
   }
 
   markHealthy(webhookId: string, nowMs: number): void {

@@ -74,23 +74,20 @@ export function createFanoutProcessor(deps: FanoutDeps) {
         await enqueuer.enqueue(owed, priority);
       } else {
         const byId = new Map(matched.map((t) => [t.id, t]));
-        const reserved = await Promise.all(
-          owed.map((d) => {
+        const queued: DeliveryToEnqueue[] = [];
+        const work: Promise<void>[] = [];
+        // Every reserved slot is used (and freed) even if the enqueue fails.
+        await Promise.all(
+          owed.map(async (d) => {
             const target = byId.get(d.webhookId);
-            return target ? here.reserve(target) : Promise.resolve(false as const);
+            const failuresBefore = target ? await here.reserve(target) : false;
+            if (target && failuresBefore !== false) work.push(here.attempt(target, d, failuresBefore));
+            else queued.push(d);
           }),
         );
-        const queued = owed.filter((_, i) => reserved[i] === false);
-        inline = owed.length - queued.length;
+        inline = work.length;
         if (inline > 0) deps.metrics?.firstAttempts.inc({ path: 'inline' }, inline);
         if (queued.length > 0) deps.metrics?.firstAttempts.inc({ path: 'queued' }, queued.length);
-        // Every reserved slot is used (and freed) even if the enqueue fails.
-        const work = owed.flatMap((d, i) => {
-          const failuresBefore = reserved[i];
-          return failuresBefore === false || failuresBefore === undefined
-            ? []
-            : [here.attempt(byId.get(d.webhookId)!, d, failuresBefore)];
-        });
         if (queued.length > 0) work.push(enqueuer.enqueue(queued, priority));
         const settled = await Promise.allSettled(work);
         const failed = settled.find((s) => s.status === 'rejected');

@@ -85,11 +85,6 @@ export class InlineAttempts {
     this.#pacing = deps.platformPacing ?? PLATFORM_PACING;
   }
 
-  /** First attempts this process is making right now (all webhooks). */
-  get inFlight(): number {
-    return this.#total;
-  }
-
   /**
    * True when an event added at `addedAt` and taken at `takenAt` (epoch ms,
    * the publisher's and the worker's clocks) met no backlog. A wait below
@@ -119,17 +114,14 @@ export class InlineAttempts {
     if (running >= this.#maxPerWebhook || this.#total >= this.#maxTotal) return false;
     this.#inFlight.set(id, running + 1);
     this.#total += 1;
-    if (this.#deps.healthy.isHealthy(id, this.#now())) return 0;
     try {
-      const admission = await this.#deps.gate.admit(id, null);
-      if (admission.admitted && admission.failures === 0) {
-        this.#deps.healthy.markHealthy(id, this.#now());
-        return 0;
+      const admission = await this.#deps.healthy.admit(this.#deps.gate, id, null, this.#now);
+      // A half-open probe is taken by asking: making the attempt here is the
+      // only way not to waste it (a queued job would find the circuit still
+      // closed to it until the probe times out).
+      if (admission.admitted && (admission.failures === 0 || this.#deps.gate.isProbe(admission))) {
+        return admission.failures;
       }
-      // The half-open probe is taken now: making the attempt here is the only
-      // way not to waste it (a queued job would find the circuit still closed
-      // to it until the probe times out).
-      if (this.#deps.gate.isProbe(admission)) return admission.failures;
     } catch {
       // The gate cannot answer: the queued job will ask it again.
     }
