@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { dropDatabase, nodeArgsFor, TEST_POSTGRES_URL, uniqueName } from '@herald/testkit';
+import { nodeArgsFor } from '@herald/core';
+import { dropDatabase, TEST_POSTGRES_URL, uniqueName } from '@herald/testkit';
 import { createDb, migrateDatabase, withDatabaseName, type Db } from './workspace.js';
 
 /**

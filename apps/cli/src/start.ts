@@ -1,19 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { checkEnv, loadAdminConfig, loadCliConfig, loadStartConfig, loadWorkerConfig } from '@herald/config';
-import { runMain } from '@herald/core';
+import { nodeArgsFor, runMain } from '@herald/core';
 import { detectLocalServices } from '@herald/embedded';
 import { createLogger } from '@herald/logger';
 import { REPO_ROOT, STATE_DIR, migrateAll } from '@herald/runtime';
 import { startEmbedded } from './start-embedded.js';
 import { chooseStartMode } from './start-mode.js';
 
-// As `pnpm admin` and `pnpm worker` start them: the worker compiled
-// (scripts/run-compiled.mjs: less memory and CPU), the admin through tsx
-// (its views and assets are read relative to its source).
 const ENTRY_POINTS = {
-  admin: ['--import', 'tsx', 'apps/admin/src/main.ts'],
-  worker: ['scripts/run-compiled.mjs', 'apps/worker/src/main.ts'],
+  admin: 'apps/admin/src/main.ts',
+  worker: 'apps/worker/src/main.ts',
 } as const;
 
 // `pnpm start`: validate every variable admin and worker read (one message
@@ -50,7 +47,8 @@ runMain(async () => {
   };
   const allExited = Promise.all(
     Object.entries(ENTRY_POINTS).map(([name, entry]) => {
-      const child = spawn(process.execPath, [...entry], {
+      // As `pnpm admin` and `pnpm worker` start them.
+      const child = spawn(process.execPath, nodeArgsFor(entry), {
         cwd: REPO_ROOT,
         env: process.env,
         stdio: 'inherit',

@@ -28,3 +28,15 @@ export function runMain(main: () => Promise<number | void>): void {
     },
   );
 }
+
+/** Entry points the root scripts run compiled (scripts/run-compiled.mjs) rather than through tsx. */
+const COMPILED_ENTRIES: ReadonlySet<string> = new Set(['apps/worker/src/main.ts']);
+
+/**
+ * node's arguments that start `entry` (a path from the repository root) as
+ * `pnpm worker`, `pnpm admin`… do: the worker compiled (less memory and CPU),
+ * the rest through tsx (the admin reads views and assets beside its source).
+ */
+export function nodeArgsFor(entry: string): string[] {
+  return COMPILED_ENTRIES.has(entry) ? ['scripts/run-compiled.mjs', entry] : ['--import', 'tsx', entry];
+}

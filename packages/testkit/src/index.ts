@@ -6,7 +6,7 @@ export { createTestDatabase, dropDatabase, uniqueName } from './database.js';
 export type { TestDatabase } from './database.js';
 export { createTestRedis, deleteKeysWithPrefix, uniquePrefix } from './redis.js';
 export { unusedPort } from './ports.js';
-export { nodeArgsFor, runProcess, startProcess } from './process.js';
+export { runProcess, startProcess } from './process.js';
 export type { ProcessResult, RunningProcess } from './process.js';
 export { startReceiver } from './receiver.js';
 export type { ReceivedRequest, Receiver, ReceiverHandler } from './receiver.js';

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { nodeArgsFor } from '@herald/core';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -19,14 +20,6 @@ export interface RunningProcess {
   exited: Promise<ProcessResult>;
   /** Sends `signal` to this process only (by PID) and waits for it to exit. */
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<ProcessResult>;
-}
-
-/** Entry points the root scripts run compiled (scripts/run-compiled.mjs) rather than through tsx. */
-const COMPILED_ENTRIES = new Set(['apps/worker/src/main.ts']);
-
-/** How `pnpm worker`, `pnpm admin`… start `entry`: node's arguments before the entry's own. */
-export function nodeArgsFor(entry: string): string[] {
-  return COMPILED_ENTRIES.has(entry) ? ['scripts/run-compiled.mjs', entry] : ['--import', 'tsx', entry];
 }
 
 /**
