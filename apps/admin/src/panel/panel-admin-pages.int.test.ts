@@ -30,6 +30,15 @@ const h = usePanelSuite({
 
 const login = (agent?: Agent, password?: string): Promise<Agent> => signInAgent(h, agent, password);
 
+/** A second admin, b@example.com, added through the panel by `agent`. */
+async function addAdminB(agent: Agent, token: string) {
+  await agent
+    .post('/admins')
+    .type('form')
+    .send({ _csrf: token, email: 'b@example.com', password: 'another long password' });
+  return (await findAdminByEmail(h.t.db, 'b@example.com'))!;
+}
+
 async function makeApp(name = 'Shop'): Promise<string> {
   return (await createHeraldApp(h.t.db, CLI_ACTOR, { name })).id;
 }
@@ -355,11 +364,7 @@ describe('audit log page', () => {
   test('when the log is shown, it pages newest first and filters by action and by admin', async () => {
     const agent = await login();
     const token = await tokenOf(agent);
-    await agent
-      .post('/admins')
-      .type('form')
-      .send({ _csrf: token, email: 'b@example.com', password: 'another long password' });
-    const b = (await findAdminByEmail(h.t.db, 'b@example.com'))!;
+    const b = await addAdminB(agent, token);
     for (let i = 0; i < 60; i++) {
       await agent
         .post('/apps')
@@ -367,13 +372,7 @@ describe('audit log page', () => {
         .send({ _csrf: token, name: `App ${i}` })
         .expect(303);
     }
-    const bAgent = request.agent(h.app);
-    const loginPage = await bAgent.get('/login');
-    await bAgent
-      .post('/login')
-      .type('form')
-      .send({ _csrf: csrfFrom(loginPage.text), email: 'b@example.com', password: 'another long password' })
-      .expect(303);
+    await signInAgent(h, request.agent(h.app), 'another long password', 'b@example.com');
 
     const first = await agent.get('/audit').expect(200);
     const rowsOnFirst = first.text.match(/data-audit-id=/g) ?? [];
@@ -425,14 +424,7 @@ describe('admins page', () => {
     expect(page.text).toContain(ADMIN_EMAIL);
     const created = (await findAdminByEmail(h.t.db, 'new@example.com'))!;
     expect(created.passwordHash).toMatch(/^\$argon2id\$/);
-    const other = request.agent(h.app);
-    const loginPage = await other.get('/login');
-    await other
-      .post('/login')
-      .type('form')
-      .send({ _csrf: csrfFrom(loginPage.text), email: 'new@example.com', password: 'a long enough password' })
-      .expect(303)
-      .expect('location', '/');
+    await signInAgent(h, request.agent(h.app), 'a long enough password', 'new@example.com');
   });
 
   test.each(
@@ -465,18 +457,8 @@ describe('admins page', () => {
   test('when another admin is removed, their sessions end at once; yourself and the last admin cannot be removed', async () => {
     const agent = await login();
     const token = await tokenOf(agent);
-    await agent
-      .post('/admins')
-      .type('form')
-      .send({ _csrf: token, email: 'b@example.com', password: 'another long password' });
-    const b = (await findAdminByEmail(h.t.db, 'b@example.com'))!;
-    const bAgent = request.agent(h.app);
-    const loginPage = await bAgent.get('/login');
-    await bAgent
-      .post('/login')
-      .type('form')
-      .send({ _csrf: csrfFrom(loginPage.text), email: 'b@example.com', password: 'another long password' })
-      .expect(303);
+    const b = await addAdminB(agent, token);
+    const bAgent = await signInAgent(h, request.agent(h.app), 'another long password', 'b@example.com');
     await bAgent.get('/admins').expect(200);
 
     await agent.post(`/admins/${h.admin.id}/delete`).type('form').send({ _csrf: token }).expect(303);

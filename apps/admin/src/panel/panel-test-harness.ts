@@ -156,17 +156,18 @@ export async function clearLoginCounters(h: PanelHarness): Promise<void> {
   else await q.pool.query(`delete from throttles where key like 'login:%'`);
 }
 
-/** Signs `agent` in through the login form (CSRF token included). */
+/** Signs `agent` in through the login form (CSRF token included); the first admin unless told otherwise. */
 export async function signInAgent(
   h: PanelHarness,
   agent: Agent = request.agent(h.app),
   password = ADMIN_PASSWORD,
+  email = ADMIN_EMAIL,
 ): Promise<Agent> {
   const page = await agent.get('/login').expect(200);
   await agent
     .post('/login')
     .type('form')
-    .send({ _csrf: csrfFrom(page.text), email: ADMIN_EMAIL, password })
+    .send({ _csrf: csrfFrom(page.text), email, password })
     .expect(303)
     .expect('location', '/');
   return agent;
