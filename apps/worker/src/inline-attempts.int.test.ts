@@ -130,6 +130,34 @@ describe('first attempts made by the fan-out (no delivery job)', () => {
     expect(after.inline + after.queued - before.inline - before.queued).toBe(400);
     expect(after.queued - before.queued).toBeGreaterThan(0);
   });
+
+  test('when an event is fanned out again while its delivery is still pending, the first attempt is counted once', async () => {
+    const hanging = await receiver(() => undefined); // the inline attempt hangs: the delivery stays pending
+    await h.addWebhook({ url: hanging.url, events: ['again.*'] });
+    const before = await firstAttempts(metrics);
+    const { id } = await h.client.publish({ app: h.appId, type: 'again.tick', data: {} });
+    await hanging.waitForRequests(1, 2_000);
+    // What a stalled or retried event job is: the same event run again, its job
+    // long enqueued (so it takes the queue path and queues the pending delivery).
+    const event = {
+      v: 1,
+      id,
+      appId: h.appId,
+      type: 'again.tick',
+      timestamp: new Date().toISOString(),
+      data: {},
+    };
+    await h.engine.queues.events.add('again.tick', event, {
+      jobId: `${id}-again`,
+      timestamp: Date.now() - 60_000,
+      removeOnComplete: true,
+    });
+    const [first, second] = await hanging.waitForRequests(2, 5_000);
+    expect(second!.headers['herald-delivery-id']).toBe(first!.headers['herald-delivery-id']);
+    const after = await firstAttempts(metrics);
+    expect(after.inline - before.inline).toBe(1);
+    expect(after.queued - before.queued).toBe(0);
+  });
 });
 
 describe('first attempts made by the fan-out and the circuit breaker', () => {

@@ -66,28 +66,40 @@ export function createFanoutProcessor(deps: FanoutDeps) {
         scheduleOffset: d.attempts,
       }));
       const priority = isBusy ? DELIVERY_PRIORITY.busyApp : DELIVERY_PRIORITY.normal;
+      // A re-run queues the pending deliveries an earlier run left again (same job
+      // ids): first attempts are counted once, by the run that created the row.
+      const created = new Set(pending.filter((d) => d.created).map((d) => d.deliveryId));
+      const countFirst = (path: 'inline' | 'queued', ds: readonly DeliveryToEnqueue[]): void => {
+        const n = ds.reduce((sum, d) => sum + (created.has(d.deliveryId) ? 1 : 0), 0);
+        if (n > 0) deps.metrics?.firstAttempts.inc({ path }, n);
+      };
       // Only while the events queue keeps up: behind a backlog, first attempts
       // go through the deliveries queue, where priorities keep apps fair.
       const here = deps.inline?.keepsUp(job.timestamp, job.processedOn) ? deps.inline : undefined;
       if (!here) {
-        deps.metrics?.firstAttempts.inc({ path: 'queued' }, owed.length);
+        countFirst('queued', owed);
         await enqueuer.enqueue(owed, priority);
       } else {
         const byId = new Map(matched.map((t) => [t.id, t]));
         const queued: DeliveryToEnqueue[] = [];
+        const attempted: DeliveryToEnqueue[] = [];
         const work: Promise<void>[] = [];
         // Every reserved slot is used (and freed) even if the enqueue fails.
         await Promise.all(
           owed.map(async (d) => {
             const target = byId.get(d.webhookId);
             const failuresBefore = target ? await here.reserve(target) : false;
-            if (target && failuresBefore !== false) work.push(here.attempt(target, d, failuresBefore));
-            else queued.push(d);
+            if (target && failuresBefore !== false) {
+              attempted.push(d);
+              work.push(here.attempt(target, d, failuresBefore));
+            } else {
+              queued.push(d);
+            }
           }),
         );
-        inline = work.length;
-        if (inline > 0) deps.metrics?.firstAttempts.inc({ path: 'inline' }, inline);
-        if (queued.length > 0) deps.metrics?.firstAttempts.inc({ path: 'queued' }, queued.length);
+        inline = attempted.length;
+        countFirst('inline', attempted);
+        countFirst('queued', queued);
         if (queued.length > 0) work.push(enqueuer.enqueue(queued, priority));
         const settled = await Promise.allSettled(work);
         const failed = settled.find((s) => s.status === 'rejected');

@@ -21,6 +21,11 @@ function deliveriesOf(result: FanoutResult | undefined): { webhookId: string; st
     .sort((a, b) => a.webhookId.localeCompare(b.webhookId));
 }
 
+function createdFlags(result: FanoutResult | undefined): boolean[] {
+  if (!result || result.unknownApp) throw new Error('expected a known event');
+  return result.deliveries.map((d) => d.created);
+}
+
 describe('writeFanout', () => {
   let t: TestDatabase;
   let appId: string;
@@ -73,8 +78,15 @@ describe('writeFanout', () => {
     const [again] = await writeFanout(t.db, items);
     // The same rows; their order within one event is not part of the contract.
     const byDelivery = (r: typeof first) =>
-      r && 'deliveries' in r ? [...r.deliveries].sort((a, b) => a.deliveryId.localeCompare(b.deliveryId)) : r;
+      r && 'deliveries' in r
+        ? [...r.deliveries]
+            .sort((a, b) => a.deliveryId.localeCompare(b.deliveryId))
+            .map(({ created: _created, ...row }) => row)
+        : r;
     expect(byDelivery(again)).toEqual(byDelivery(first));
+    // Only the run that inserted a row says so (what counts first attempts once).
+    expect(createdFlags(first)).toEqual([true, true]);
+    expect(createdFlags(again)).toEqual([false, false]);
     const count = await t.db
       .selectFrom('deliveries')
       .select((eb) => eb.fn.countAll<string>().as('n'))
@@ -132,7 +144,11 @@ describe('writeFanout', () => {
       { webhookId: paused, status: 'held' },
     ]);
     if (result?.unknownApp !== false) throw new Error('expected a known event');
-    expect(result.deliveries.find((d) => d.webhookId === enabled)?.deliveryId).toBe(theirDeliveryId);
+    expect(result.deliveries.find((d) => d.webhookId === enabled)).toMatchObject({
+      deliveryId: theirDeliveryId,
+      created: false,
+    });
+    expect(result.deliveries.find((d) => d.webhookId === paused)?.created).toBe(true);
   });
 
   test('when the step-by-step form writes the same batch, it returns what the one-statement form does', async () => {
@@ -142,6 +158,13 @@ describe('writeFanout', () => {
     ];
     const fast = await writeFanout(t.db, items);
     const stepwise = await writeFanoutStepwise(t.db, items);
-    expect(stepwise).toEqual(fast);
+    // The same rows; the second write inserted none of them.
+    const notCreated = (results: FanoutResult[]) =>
+      results.map((r) =>
+        r.unknownApp ? r : { ...r, deliveries: r.deliveries.map((d) => ({ ...d, created: false })) },
+      );
+    expect(stepwise).toEqual(notCreated(fast));
+    expect(createdFlags(fast[0])).toEqual([true, true]);
+    expect(createdFlags(stepwise[0])).toEqual([false, false]);
   });
 });

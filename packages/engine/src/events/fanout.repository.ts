@@ -14,6 +14,8 @@ export interface RecordedDelivery {
   webhookId: string;
   status: DeliveryStatus;
   attempts: number;
+  /** Inserted by this call (false: a row an earlier run of the same event left). */
+  created: boolean;
 }
 
 export type FanoutResult = { unknownApp: true } | { unknownApp: false; deliveries: RecordedDelivery[] };
@@ -64,11 +66,20 @@ function toResults(
   items: readonly FanoutItem[],
   known: ReadonlySet<string>,
   rows: readonly DeliveryRow[],
+  generated: FanoutRows['deliveries'],
 ): FanoutResult[] {
+  // Ids are made fresh by every call, so a returned id of ours means a row this call inserted.
+  const ours = new Set(generated.map((d) => d.id));
   const byEvent = new Map<string, RecordedDelivery[]>();
   for (const r of rows) {
     const list = byEvent.get(r.event_id) ?? [];
-    list.push({ deliveryId: r.id, webhookId: r.webhook_id, status: r.status, attempts: r.attempts });
+    list.push({
+      deliveryId: r.id,
+      webhookId: r.webhook_id,
+      status: r.status,
+      attempts: r.attempts,
+      created: ours.has(r.id),
+    });
     byEvent.set(r.event_id, list);
   }
   return items.map(({ event }) =>
@@ -144,8 +155,9 @@ export async function writeFanout(db: Db, items: readonly FanoutItem[]): Promise
     if (row.kind === 'e') known.add(row.id);
     else found.push(row);
   }
-  const results = toResults(items, known, found);
-  return isComplete(items, results) ? results : writeFanoutStepwise(db, items);
+  const results = toResults(items, known, found, deliveries);
+  // The same ids: rows the statement above inserted still count as this call's.
+  return isComplete(items, results) ? results : stepwise(db, items, { events, deliveries });
 }
 
 /**
@@ -153,8 +165,15 @@ export async function writeFanout(db: Db, items: readonly FanoutItem[]): Promise
  * every row committed before it: the authoritative answer when the one-statement
  * form could not tell (unknown apps, concurrent fan-outs of the same event).
  */
-export async function writeFanoutStepwise(db: Db, items: readonly FanoutItem[]): Promise<FanoutResult[]> {
-  const { events, deliveries } = toRows(items);
+export function writeFanoutStepwise(db: Db, items: readonly FanoutItem[]): Promise<FanoutResult[]> {
+  return stepwise(db, items, toRows(items));
+}
+
+async function stepwise(
+  db: Db,
+  items: readonly FanoutItem[],
+  { events, deliveries }: FanoutRows,
+): Promise<FanoutResult[]> {
   return db.transaction().execute(async (trx) => {
     // Joining apps drops events of unknown apps instead of failing the batch.
     await sql`
@@ -184,6 +203,6 @@ export async function writeFanoutStepwise(db: Db, items: readonly FanoutItem[]):
       .select(['id', 'event_id', 'webhook_id', 'status', 'attempts'])
       .where('event_id', 'in', eventIds)
       .execute();
-    return toResults(items, known, rows);
+    return toResults(items, known, rows, deliveries);
   });
 }
