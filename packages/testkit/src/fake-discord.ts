@@ -1,5 +1,9 @@
-import { createRateWindow, type FakeRateLimit } from './rate-window.js';
-import { startReceiver, type Receiver } from './receiver.js';
+import {
+  parseJson,
+  startFakePlatform,
+  type FakePlatform,
+  type FakePlatformOptions,
+} from './fake-platform.js';
 
 /**
  * Discord's documented webhook-message validation (Execute Webhook, embed
@@ -77,83 +81,43 @@ export function checkDiscordMessage(
   return null;
 }
 
-export interface FakePlatform {
-  /** The URL to give the webhook (with the platform's path). */
-  url: string;
-  receiver: Receiver;
-  /** Messages the fake accepted, parsed. */
-  accepted: unknown[];
-  /** Answers that were not 2xx: status and body. */
-  rejected: { status: number; body: unknown }[];
-  /** The next `count` requests get a 429 asking to wait `retryAfterSeconds`. */
-  rateLimitNext(count: number, retryAfterSeconds: number): void;
-  close(): Promise<void>;
-}
-
 export interface FakeDiscord extends FakePlatform {
   /** From now on the webhook is deleted: 404 `{"code": 10015}`. */
   deleteWebhook(): void;
 }
 
-export interface FakePlatformOptions {
-  /** Enforce a rate limit the way the platform does (a 429 with retry_after for each request over it). */
-  rateLimit?: FakeRateLimit;
-}
-
 /** A local Discord webhook endpoint (`/api/webhooks/1/token`) enforcing Discord's validation. */
 export async function startFakeDiscord(options: FakePlatformOptions = {}): Promise<FakeDiscord> {
-  const window = createRateWindow(options.rateLimit);
-  const accepted: unknown[] = [];
-  const rejected: { status: number; body: unknown }[] = [];
-  let limited = 0;
-  let retryAfter = 1;
   let deleted = false;
   let nextId = 1;
-  const receiver = await startReceiver((req, res) => {
-    const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      if (status >= 300) rejected.push({ status, body });
-      res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
-    };
+  const platform = await startFakePlatform(options, '/api/webhooks/1/fake-token', (req, reply) => {
     if (req.method !== 'POST' || !/^\/api\/webhooks\/[^/]+\/[^/?]+/.test(req.path))
-      return answer(404, { message: '404: Not Found', code: 0 });
-    if (deleted) return answer(404, { message: 'Unknown Webhook', code: 10015 });
-    const overMs = window.check();
-    if (limited > 0 || overMs !== null) {
-      if (overMs === null) limited -= 1;
-      const seconds = overMs === null ? retryAfter : overMs / 1000;
-      return answer(
+      return reply.answer(404, { message: '404: Not Found', code: 0 });
+    if (deleted) return reply.answer(404, { message: 'Unknown Webhook', code: 10015 });
+    const seconds = reply.throttled();
+    if (seconds !== null) {
+      return reply.answer(
         429,
         { message: 'You are being rate limited.', retry_after: seconds, global: false },
         { 'retry-after': String(Math.ceil(seconds)) },
       );
     }
     if (!(req.headers['content-type'] ?? '').startsWith('application/json'))
-      return answer(400, { message: 'Cannot send an empty message', code: 50006 });
-    let body: unknown;
-    try {
-      body = JSON.parse(req.body);
-    } catch {
-      return answer(400, { message: 'The request body contains invalid JSON.', code: 50109 });
-    }
+      return reply.answer(400, { message: 'Cannot send an empty message', code: 50006 });
+    const body = parseJson(req.body);
+    if (body === undefined)
+      return reply.answer(400, { message: 'The request body contains invalid JSON.', code: 50109 });
     const problem = checkDiscordMessage(body);
-    if (problem) return answer(400, problem);
-    accepted.push(body);
+    if (problem) return reply.answer(400, problem);
+    reply.accept(body);
     const wait = new URL(req.path, 'http://x').searchParams.get('wait') === 'true';
-    if (!wait) return void res.writeHead(204).end();
-    return answer(200, { id: String(nextId++), type: 0, ...(body as object) });
+    if (!wait) return reply.empty(204);
+    return reply.answer(200, { id: String(nextId++), type: 0, ...(body as object) });
   });
   return {
-    url: `${receiver.url}/api/webhooks/1/fake-token`,
-    receiver,
-    accepted,
-    rejected,
-    rateLimitNext(count, seconds) {
-      limited = count;
-      retryAfter = seconds;
-    },
+    ...platform,
     deleteWebhook() {
       deleted = true;
     },
-    close: () => receiver.close(),
   };
 }

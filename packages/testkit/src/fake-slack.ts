@@ -1,6 +1,9 @@
-import type { FakePlatform, FakePlatformOptions } from './fake-discord.js';
-import { createRateWindow } from './rate-window.js';
-import { startReceiver } from './receiver.js';
+import {
+  parseJson,
+  startFakePlatform,
+  type FakePlatform,
+  type FakePlatformOptions,
+} from './fake-platform.js';
 
 /** Block Kit limits Slack documents for messages (UTF-16 units). */
 const SLACK = {
@@ -88,47 +91,20 @@ export function checkSlackMessage(message: unknown): string | null {
  * `no_service` for another path, and 429 with `Retry-After` (seconds) when
  * rate limited (Slack allows about one message a second per webhook).
  */
-export async function startFakeSlack(options: FakePlatformOptions = {}): Promise<FakePlatform> {
-  const window = createRateWindow(options.rateLimit);
-  const accepted: unknown[] = [];
-  const rejected: { status: number; body: unknown }[] = [];
-  let limited = 0;
-  let retryAfter = 1;
-  const receiver = await startReceiver((req, res) => {
-    const answer = (status: number, body: string, headers: Record<string, string> = {}) => {
-      if (status >= 300) rejected.push({ status, body });
-      res.writeHead(status, { 'content-type': 'text/plain', ...headers }).end(body);
-    };
+export function startFakeSlack(options: FakePlatformOptions = {}): Promise<FakePlatform> {
+  return startFakePlatform(options, '/services/T0000FAKE/B0000FAKE/fakeSecretToken', (req, reply) => {
     if (req.method !== 'POST' || !/^\/services\/[^/]+\/[^/]+\/[^/?]+$/.test(req.path))
-      return answer(404, 'no_service');
-    const overMs = window.check();
-    if (limited > 0 || overMs !== null) {
-      if (overMs === null) limited -= 1;
-      const seconds = overMs === null ? retryAfter : Math.ceil(overMs / 1000);
-      return answer(429, 'rate_limited', { 'retry-after': String(seconds) });
-    }
+      return reply.answer(404, 'no_service');
+    const seconds = reply.throttled();
+    if (seconds !== null)
+      return reply.answer(429, 'rate_limited', { 'retry-after': String(Math.ceil(seconds)) });
     if (!(req.headers['content-type'] ?? '').startsWith('application/json'))
-      return answer(400, 'invalid_payload');
-    let body: unknown;
-    try {
-      body = JSON.parse(req.body);
-    } catch {
-      return answer(400, 'invalid_payload');
-    }
+      return reply.answer(400, 'invalid_payload');
+    const body = parseJson(req.body);
+    if (body === undefined) return reply.answer(400, 'invalid_payload');
     const problem = checkSlackMessage(body);
-    if (problem) return answer(400, problem);
-    accepted.push(body);
-    return answer(200, 'ok');
+    if (problem) return reply.answer(400, problem);
+    reply.accept(body);
+    return reply.answer(200, 'ok');
   });
-  return {
-    url: `${receiver.url}/services/T0000FAKE/B0000FAKE/fakeSecretToken`,
-    receiver,
-    accepted,
-    rejected,
-    rateLimitNext(count, seconds) {
-      limited = count;
-      retryAfter = seconds;
-    },
-    close: () => receiver.close(),
-  };
 }

@@ -1,6 +1,9 @@
-import type { FakePlatform, FakePlatformOptions } from './fake-discord.js';
-import { createRateWindow } from './rate-window.js';
-import { startReceiver } from './receiver.js';
+import {
+  parseJson,
+  startFakePlatform,
+  type FakePlatform,
+  type FakePlatformOptions,
+} from './fake-platform.js';
 
 const TELEGRAM_TAGS = new Set([
   'b',
@@ -54,28 +57,18 @@ export function checkTelegramHtml(text: string): string | null {
 }
 
 /** A local Telegram Bot API `sendMessage` (`/bot<token>/sendMessage`) enforcing its rules. */
-export async function startFakeTelegram(options: FakePlatformOptions = {}): Promise<FakePlatform> {
-  const window = createRateWindow(options.rateLimit);
-  const accepted: unknown[] = [];
-  const rejected: { status: number; body: unknown }[] = [];
-  let limited = 0;
-  let retryAfter = 1;
+export function startFakeTelegram(options: FakePlatformOptions = {}): Promise<FakePlatform> {
   let nextId = 1;
-  const receiver = await startReceiver((req, res) => {
-    const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      if (status >= 300) rejected.push({ status, body });
-      res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
-    };
-    const fail = (status: number, description: string, extra: Record<string, unknown> = {}) =>
-      answer(status, { ok: false, error_code: status, description, ...extra });
+  return startFakePlatform(options, '/bot123456:FAKE-token/sendMessage', (req, reply) => {
+    const fail = (status: number, description: string) =>
+      reply.answer(status, { ok: false, error_code: status, description });
     const path = new URL(req.path, 'http://x');
     if (!/^\/bot[^/]+\/sendMessage$/.test(path.pathname)) return fail(404, 'Not Found');
-    const overMs = window.check();
-    if (limited > 0 || overMs !== null) {
-      if (overMs === null) limited -= 1;
+    const throttled = reply.throttled();
+    if (throttled !== null) {
       // Telegram's retry_after is whole seconds.
-      const seconds = overMs === null ? retryAfter : Math.ceil(overMs / 1000);
-      return answer(
+      const seconds = Math.ceil(throttled);
+      return reply.answer(
         429,
         {
           ok: false,
@@ -83,17 +76,12 @@ export async function startFakeTelegram(options: FakePlatformOptions = {}): Prom
           description: `Too Many Requests: retry after ${seconds}`,
           parameters: { retry_after: seconds },
         },
-        { 'retry-after': String(Math.ceil(seconds)) },
+        { 'retry-after': String(seconds) },
       );
     }
-    let body: Record<string, unknown>;
-    try {
-      const parsed: unknown = JSON.parse(req.body);
-      if (parsed === null || typeof parsed !== 'object') throw new Error('not an object');
-      body = parsed as Record<string, unknown>;
-    } catch {
-      return fail(400, 'Bad Request: message text is empty');
-    }
+    const parsed = parseJson(req.body);
+    if (parsed === null || typeof parsed !== 'object') return fail(400, 'Bad Request: message text is empty');
+    const body = parsed as Record<string, unknown>;
     const rawChatId = body['chat_id'] ?? path.searchParams.get('chat_id');
     const chatId = typeof rawChatId === 'string' || typeof rawChatId === 'number' ? String(rawChatId) : '';
     if (chatId === '') return fail(400, 'Bad Request: chat_id is empty');
@@ -107,21 +95,10 @@ export async function startFakeTelegram(options: FakePlatformOptions = {}): Prom
       const problem = checkTelegramHtml(text);
       if (problem) return fail(400, `Bad Request: ${problem}`);
     }
-    accepted.push(body);
-    return answer(200, {
+    reply.accept(body);
+    return reply.answer(200, {
       ok: true,
       result: { message_id: nextId++, chat: { id: chatId }, date: Math.floor(Date.now() / 1000), text },
     });
   });
-  return {
-    url: `${receiver.url}/bot123456:FAKE-token/sendMessage`,
-    receiver,
-    accepted,
-    rejected,
-    rateLimitNext(count, seconds) {
-      limited = count;
-      retryAfter = seconds;
-    },
-    close: () => receiver.close(),
-  };
 }
