@@ -14,6 +14,25 @@ export const BENCH_JOB_OPTIONS = {
 
 export const JOB_NAME = 'bench';
 
+/** The raw producer's job body (what raw-publish and the paired publish rounds add). */
+export function rawJobMaker(): () => RawDeliveryData {
+  let n = 0;
+  return () => ({ userId: `usr_${++n}`, enqueuedAtMs: performance.now() });
+}
+
+/** `count` raw jobs in addBulk calls of `size`, one call at a time. */
+export async function addBulkInChunks(
+  queue: Queue<RawDeliveryData>,
+  makeData: () => RawDeliveryData,
+  count: number,
+  size: number,
+): Promise<void> {
+  for (let added = 0; added < count; added += size) {
+    const n = Math.min(size, count - added);
+    await queue.addBulk(Array.from({ length: n }, () => ({ name: JOB_NAME, data: makeData() })));
+  }
+}
+
 /** The worker concurrency of every throughput scenario (DESIGN.md §9 measured at 100). */
 export const WORKER_CONCURRENCY = 100;
 

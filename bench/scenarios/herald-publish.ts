@@ -1,10 +1,15 @@
+import { Queue } from 'bullmq';
 import { QUEUE_NAMES, createRedisQueueBackend } from '@herald/queue';
 import { deleteKeysWithPrefix } from '@herald/testkit';
+import { addBulkInChunks, BENCH_JOB_OPTIONS, rawJobMaker } from '../lib/bullmq.js';
 import { withCleanup } from '../lib/cleanup.js';
 import { loginEventMaker, publishInBatches } from '../lib/login-events.js';
 import type { Scenario } from '../lib/context.js';
 import type { Figure } from '../lib/report.js';
-import { medianOfRounds, perSecond } from '../lib/stats.js';
+import { medianOfRounds, percentile, perSecond } from '../lib/stats.js';
+
+const median = (values: readonly number[]): number => percentile(values, 50);
+import type { RawDeliveryData } from '../lib/webhook.js';
 import { Herald } from '../lib/workspace.js';
 
 // The same counts as raw-publish, so each figure has a like-for-like baseline.
@@ -14,6 +19,13 @@ const IN_FLIGHT = 64;
 const BATCH_EVENTS = 20_000;
 const BATCH_SIZE = 100;
 const WARMUP_EVENTS = 500;
+/**
+ * publishBatch is measured in pairs with raw addBulk (the same counts, back to
+ * back, taking turns at going first): the machine's drift and its neighbours'
+ * load then hit both sides of a pair alike, and the median of the pairs'
+ * ratios is the figure, not a quotient of medians taken a minute apart.
+ */
+const PAIRED_ROUNDS = 5;
 /** Nothing consumes these events, so the app need not exist; the id only has to be well-formed. */
 const APP_ID = `app_${'0'.repeat(26)}`;
 
@@ -65,9 +77,48 @@ export const heraldPublish: Scenario = {
         };
         await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
       });
-      const batchPerS = await timed(`publishBatch ${BATCH_SIZE}`, BATCH_EVENTS, async () => {
-        await publishInBatches(herald, makeEvent, BATCH_EVENTS, BATCH_SIZE);
+      // The raw side: raw-publish's queue, job body and options, on this run's prefix.
+      const raw = new Queue<RawDeliveryData>('{raw-publish}', {
+        connection: admin,
+        prefix: queuePrefix,
+        defaultJobOptions: BENCH_JOB_OPTIONS,
       });
+      cleanup.defer('close raw queue', () => raw.close());
+      const makeRawJob = rawJobMaker();
+      const rate = async (produce: () => Promise<void>, empty: () => Promise<void>): Promise<number> => {
+        const started = performance.now();
+        await produce();
+        const perS = perSecond(BATCH_EVENTS, performance.now() - started);
+        await empty();
+        return perS;
+      };
+      const heraldBatch = () =>
+        rate(() => publishInBatches(herald, makeEvent, BATCH_EVENTS, BATCH_SIZE), reset);
+      const rawBulk = () =>
+        rate(
+          () => addBulkInChunks(raw, makeRawJob, BATCH_EVENTS, BATCH_SIZE),
+          () => raw.obliterate({ force: true }),
+        );
+      // Warm-up of the raw side (the Herald side warmed up above).
+      await rawBulk();
+      const pairs: { herald: number; raw: number }[] = [];
+      for (let round = 0; round < PAIRED_ROUNDS; round += 1) {
+        if (round % 2 === 0) {
+          const rawPerS = await rawBulk();
+          pairs.push({ raw: rawPerS, herald: await heraldBatch() });
+        } else {
+          const heraldPerS = await heraldBatch();
+          pairs.push({ herald: heraldPerS, raw: await rawBulk() });
+        }
+      }
+      const show = (v: number) => Math.round(v).toLocaleString('en-US');
+      ctx.log(
+        `publishBatch ${BATCH_SIZE} vs raw addBulk ${BATCH_SIZE}, events/s (pairs): ` +
+          pairs.map((p) => `${show(p.herald)}:${show(p.raw)}`).join(' / '),
+      );
+      const batchPerS = median(pairs.map((p) => p.herald));
+      const rawBulkPerS = median(pairs.map((p) => p.raw));
+      const batchRatio = median(pairs.map((p) => p.herald / p.raw));
 
       const figures: Figure[] = [
         {
@@ -87,6 +138,18 @@ export const heraldPublish: Scenario = {
           label: `publishBatch, ${BATCH_SIZE} per call`,
           value: batchPerS,
           unit: 'events/s',
+        },
+        {
+          key: 'raw_add_bulk_paired_per_s',
+          label: `raw addBulk ${BATCH_SIZE}, paired with publishBatch`,
+          value: rawBulkPerS,
+          unit: 'jobs/s',
+        },
+        {
+          key: 'ratio_publish_batch',
+          label: `publishBatch ÷ raw addBulk, median of ${PAIRED_ROUNDS} pairs`,
+          value: batchRatio,
+          unit: 'x',
         },
       ];
       return figures;

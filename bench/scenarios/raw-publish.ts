@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { BENCH_JOB_OPTIONS, JOB_NAME } from '../lib/bullmq.js';
+import { addBulkInChunks, BENCH_JOB_OPTIONS, JOB_NAME, rawJobMaker } from '../lib/bullmq.js';
 import type { Scenario } from '../lib/context.js';
 import type { Figure } from '../lib/report.js';
 import { medianOfRounds, perSecond } from '../lib/stats.js';
@@ -23,8 +23,7 @@ export const rawPublish: Scenario = {
       prefix: ctx.prefix,
       defaultJobOptions: BENCH_JOB_OPTIONS,
     });
-    let n = 0;
-    const makeData = (): RawDeliveryData => ({ userId: `usr_${++n}`, enqueuedAtMs: performance.now() });
+    const makeData = rawJobMaker();
     const addOne = async (): Promise<void> => {
       await queue.add(JOB_NAME, makeData());
     };
@@ -62,12 +61,9 @@ export const rawPublish: Scenario = {
         await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
       });
 
-      const bulkPerS = await timed(`addBulk ${BULK_SIZE}`, BULK_JOBS, async () => {
-        for (let added = 0; added < BULK_JOBS; added += BULK_SIZE) {
-          const size = Math.min(BULK_SIZE, BULK_JOBS - added);
-          await queue.addBulk(Array.from({ length: size }, () => ({ name: JOB_NAME, data: makeData() })));
-        }
-      });
+      const bulkPerS = await timed(`addBulk ${BULK_SIZE}`, BULK_JOBS, () =>
+        addBulkInChunks(queue, makeData, BULK_JOBS, BULK_SIZE),
+      );
 
       const figures: Figure[] = [
         { key: 'raw_add_seq_per_s', label: 'add, sequential', value: sequentialPerS, unit: 'jobs/s' },
