@@ -131,8 +131,8 @@ describe('first attempts made by the fan-out (no delivery job)', () => {
     expect(after.queued - before.queued).toBeGreaterThan(0);
   });
 
-  test('when an event is fanned out again while its delivery is still pending, the first attempt is counted once', async () => {
-    const hanging = await receiver(() => undefined); // the inline attempt hangs: the delivery stays pending
+  test('when an event is fanned out again while its delivery is still pending, its first attempt is counted once', async () => {
+    const hanging = await receiver(() => undefined); // the first attempt hangs: the delivery stays pending
     await h.addWebhook({ url: hanging.url, events: ['again.*'] });
     const before = await firstAttempts(metrics);
     const { id } = await h.client.publish({ app: h.appId, type: 'again.tick', data: {} });
@@ -152,11 +152,13 @@ describe('first attempts made by the fan-out (no delivery job)', () => {
       timestamp: Date.now() - 60_000,
       removeOnComplete: true,
     });
-    const [first, second] = await hanging.waitForRequests(2, 5_000);
-    expect(second!.headers['herald-delivery-id']).toBe(first!.headers['herald-delivery-id']);
+    // The re-run is done (its job removed on completion) before the count is read.
+    await waitUntil(async () => (await h.engine.queues.events.getJob(`${id}-again`)) === undefined, {
+      what: 'the re-run fan-out finished',
+    });
     const after = await firstAttempts(metrics);
-    expect(after.inline - before.inline).toBe(1);
-    expect(after.queued - before.queued).toBe(0);
+    // Inline or queued (whether the first run's event waited) — but one in all.
+    expect(after.inline + after.queued - before.inline - before.queued).toBe(1);
   });
 });
 

@@ -75,7 +75,11 @@ describe('writeFanout', () => {
   test('when a fan-out is run again, it inserts nothing new and returns the rows of the first run', async () => {
     const items: FanoutItem[] = [{ event: event(appId), matches: matchesBoth }];
     const [first] = await writeFanout(t.db, items);
-    const [again] = await writeFanout(t.db, items);
+    // A re-run of the event job builds its items anew.
+    const [again] = await writeFanout(
+      t.db,
+      items.map((i) => ({ ...i })),
+    );
     // The same rows; their order within one event is not part of the contract.
     const byDelivery = (r: typeof first) =>
       r && 'deliveries' in r
@@ -104,8 +108,17 @@ describe('writeFanout', () => {
     ]);
     expect(results[0]).toEqual({ unknownApp: true });
     expect(deliveriesOf(results[1])).toEqual([{ webhookId: enabled, status: 'pending' }]);
+    // Found through the stepwise form, which proposes the same ids: still this write's row.
+    expect(createdFlags(results[1])).toEqual([true]);
     const stored = await t.db.selectFrom('events').select('id').where('id', '=', stray.id).execute();
     expect(stored).toEqual([]);
+  });
+
+  test('when a write is retried with the same items (its first try committed, then its connection broke), its rows still count as created', async () => {
+    const items: FanoutItem[] = [{ event: event(appId), matches: matchesBoth }];
+    await writeFanout(t.db, items);
+    const [retried] = await writeFanout(t.db, items);
+    expect(createdFlags(retried)).toEqual([true, true]);
   });
 
   test('when another fan-out of the same event commits while this one runs, the rows it wrote are returned, not lost', async () => {
@@ -157,7 +170,10 @@ describe('writeFanout', () => {
       { event: event(newId('app')), matches: [] },
     ];
     const fast = await writeFanout(t.db, items);
-    const stepwise = await writeFanoutStepwise(t.db, items);
+    const stepwise = await writeFanoutStepwise(
+      t.db,
+      items.map((i) => ({ ...i })),
+    );
     // The same rows; the second write inserted none of them.
     const notCreated = (results: FanoutResult[]) =>
       results.map((r) =>

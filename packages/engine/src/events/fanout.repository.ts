@@ -14,7 +14,7 @@ export interface RecordedDelivery {
   webhookId: string;
   status: DeliveryStatus;
   attempts: number;
-  /** Inserted by this call (false: a row an earlier run of the same event left). */
+  /** Inserted by this item's write, retries included (false: a row an earlier run of the same event left). */
   created: boolean;
 }
 
@@ -32,6 +32,24 @@ interface FanoutRows {
   deliveries: { id: string; event_id: string; webhook_id: string; app_id: string; status: string }[];
 }
 
+/**
+ * The delivery ids an item proposes, one per match, made on its first write.
+ * The committer retries a failed batch with the same item objects (a
+ * statement may have committed before its connection broke): the retry then
+ * proposes the same ids, so `created` still names the rows this item inserted.
+ * A re-run of the event job builds new items, hence new ids.
+ */
+const proposedIds = new WeakMap<FanoutItem, string[]>();
+
+function deliveryIdsOf(item: FanoutItem): string[] {
+  let ids = proposedIds.get(item);
+  if (ids === undefined) {
+    ids = item.matches.map(() => newId('delivery'));
+    proposedIds.set(item, ids);
+  }
+  return ids;
+}
+
 function toRows(items: readonly FanoutItem[]): FanoutRows {
   return {
     events: items.map(({ event }) => ({
@@ -42,15 +60,16 @@ function toRows(items: readonly FanoutItem[]): FanoutRows {
       idempotency_key: event.idempotencyKey ?? null,
       created_at: event.timestamp,
     })),
-    deliveries: items.flatMap(({ event, matches }) =>
-      matches.map((m) => ({
-        id: newId('delivery'),
-        event_id: event.id,
+    deliveries: items.flatMap((item) => {
+      const ids = deliveryIdsOf(item);
+      return item.matches.map((m, i) => ({
+        id: ids[i]!,
+        event_id: item.event.id,
         webhook_id: m.webhookId,
-        app_id: event.appId,
+        app_id: item.event.appId,
         status: m.deliverable ? 'pending' : 'held',
-      })),
-    ),
+      }));
+    }),
   };
 }
 
@@ -68,7 +87,7 @@ function toResults(
   rows: readonly DeliveryRow[],
   generated: FanoutRows['deliveries'],
 ): FanoutResult[] {
-  // Ids are made fresh by every call, so a returned id of ours means a row this call inserted.
+  // A returned id this item proposed means a row its write inserted (deliveryIdsOf).
   const ours = new Set(generated.map((d) => d.id));
   const byEvent = new Map<string, RecordedDelivery[]>();
   for (const r of rows) {
