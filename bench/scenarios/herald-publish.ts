@@ -99,8 +99,9 @@ export const heraldPublish: Scenario = {
           () => addBulkInChunks(raw, makeRawJob, BATCH_EVENTS, BATCH_SIZE),
           () => raw.obliterate({ force: true }),
         );
-      // Warm-up of the raw side (the Herald side warmed up above).
+      // Both sides' batch paths warmed up before the first pair.
       await rawBulk();
+      await heraldBatch();
       const pairs: { herald: number; raw: number }[] = [];
       for (let round = 0; round < PAIRED_ROUNDS; round += 1) {
         if (round % 2 === 0) {

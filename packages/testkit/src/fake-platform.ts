@@ -9,7 +9,10 @@ export interface FakePlatform {
   accepted: unknown[];
   /** Answers that were not 2xx: status and body. */
   rejected: { status: number; body: unknown }[];
-  /** The next `count` requests get a 429 asking to wait `retryAfterSeconds`. */
+  /**
+   * The next `count` requests get a 429 asking to wait `retryAfterSeconds`
+   * (Slack and Telegram round it up to whole seconds, as they do; Discord keeps fractions).
+   */
   rateLimitNext(count: number, retryAfterSeconds: number): void;
   close(): Promise<void>;
 }
