@@ -187,7 +187,7 @@ async function startHeraldProcess(
   spec: ProcessSpec,
   readyTimeoutMs: number,
 ): Promise<{ process: WorkerProcess; readyLine: string }> {
-  const child = spawn(process.execPath, [...spec.nodeArgs, ...nodeArgsFor(spec.entry)], {
+  const child = spawn(process.execPath, nodeArgsFor(spec.entry, spec.nodeArgs), {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env['PATH'] ?? '',

@@ -7,11 +7,12 @@ import { STATE_DIR, onShutdownSignal, openServices } from '@herald/runtime';
 import { createKeyring } from '@herald/signing';
 import { createWorker } from './worker.js';
 
-// V8 lets the old generation grow by a factor of its own choosing (up to ~4×)
-// between full GCs; under a delivery burst that left the worker at 150–265 MB
-// RSS depending on when the last full GC ran. Growing by at most 2× keeps it at
-// 165–185 MB at concurrency 200 for about 5–8 % more CPU (README, Performance).
-// A value given on the command line or in NODE_OPTIONS wins.
+// `pnpm worker` and docker compose start the worker with WORKER_NODE_FLAGS
+// (@herald/core: young generation at Node 20's size, old-generation growth
+// between full GCs at most 2×). Started some other way, the growth cap is
+// still set here (V8 reads it at every GC; the young generation's size only
+// the command line can set). A value given on the command line or in
+// NODE_OPTIONS wins.
 const nodeFlags = `${process.execArgv.join(' ')} ${process.env['NODE_OPTIONS'] ?? ''}`;
 if (!nodeFlags.includes('heap-growing-percent')) setFlagsFromString('--heap-growing-percent=100');
 
