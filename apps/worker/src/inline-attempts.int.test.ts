@@ -50,18 +50,54 @@ describe('first attempts made by the fan-out (no delivery job)', () => {
       await h.client.publish({ app: h.appId, type: 'keep.up', data: { n } });
       await r.waitForRequests(n + 1);
     }
-    const after = await firstAttempts(metrics);
-    expect(after.inline - before.inline).toBe(5);
-    expect(after.queued - before.queued).toBe(0);
     for (const req of r.requests) {
       expect(req.headers['herald-attempt']).toBe('1');
       expect(() => new StandardWebhook(secret).verify(req.body, req.headers)).not.toThrow();
     }
+    // The POST goes out while the rows commit; the outcome follows.
     await waitUntil(
-      async () => (await deliveryRows(h, webhookId)).every((d) => d.status === 'succeeded') || undefined,
+      async () => {
+        const rows = await deliveryRows(h, webhookId);
+        return (rows.length === 5 && rows.every((d) => d.status === 'succeeded')) || undefined;
+      },
       { what: 'outcomes committed' },
     );
     expect(await deliveryRows(h, webhookId)).toEqual(Array(5).fill({ status: 'succeeded', attempts: 1 }));
+    // Each request named the delivery row it became.
+    const ids = await h.t.db
+      .selectFrom('deliveries')
+      .select('id')
+      .where('webhook_id', '=', webhookId)
+      .execute();
+    expect(new Set(r.requests.map((req) => req.headers['herald-delivery-id']))).toEqual(
+      new Set(ids.map((d) => d.id)),
+    );
+    const after = await firstAttempts(metrics);
+    expect(after.inline - before.inline).toBe(5);
+    expect(after.queued - before.queued).toBe(0);
+  });
+
+  test('when the event’s rows are slow to commit, the first attempt does not wait for them, and its outcome is recorded once they are', async () => {
+    const r = await receiver();
+    const { id: webhookId } = await h.addWebhook({ url: r.url, events: ['slow.*'] });
+    // Holding the app's row FOR UPDATE blocks the fan-out's foreign-key checks until the transaction ends.
+    let published = 0;
+    let receivedWhileLocked = false;
+    await h.t.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('apps').select('id').where('id', '=', h.appId).forUpdate().execute();
+      published = Date.now();
+      await h.client.publish({ app: h.appId, type: 'slow.commit', data: {} });
+      const [req] = await r.waitForRequests(1, 1_500);
+      receivedWhileLocked = true;
+      expect(req!.receivedAt - published).toBeLessThan(1_000);
+      expect(await deliveryRows(h, webhookId)).toEqual([]);
+    });
+    expect(receivedWhileLocked).toBe(true);
+    await waitUntil(async () => (await deliveryRows(h, webhookId))[0]?.status === 'succeeded' || undefined, {
+      what: 'outcome committed after the rows',
+    });
+    expect(await deliveryRows(h, webhookId)).toEqual([{ status: 'succeeded', attempts: 1 }]);
+    expect(r.requests).toHaveLength(1);
   });
 
   test('when an inline first attempt fails, the retry is a queued job after the schedule’s delay and arrives as attempt 2 with the same webhook-id', async () => {

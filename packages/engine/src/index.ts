@@ -64,7 +64,7 @@ export type {
   DeliveryRecorder,
   WebhookEffects,
 } from './deliveries/delivery-recorder.js';
-export { writeFanout } from './events/fanout.repository.js';
+export { proposedDeliveryIds, writeFanout } from './events/fanout.repository.js';
 export type { FanoutItem, FanoutResult, RecordedDelivery } from './events/fanout.repository.js';
 export { getEventWithDeliveries } from './events/events.service.js';
 export {

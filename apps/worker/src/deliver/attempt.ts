@@ -37,6 +37,12 @@ export interface AttemptPlace {
   position: number;
   /** Consecutive failures the gate counted before admitting this one (0 when skipped). */
   failuresBefore: number;
+  /**
+   * A first attempt made while its delivery row commits (fanout.processor.ts):
+   * resolves true once the row is committed as this run's, false when it is an
+   * earlier run's (then this outcome is not recorded here). Left out: the row exists.
+   */
+  rowCommitted?: Promise<boolean>;
 }
 
 export interface AttemptDone {
@@ -47,6 +53,8 @@ export interface AttemptDone {
   durationMs: number;
   /** Why it failed, for the error BullMQ keeps (no URL, no secret). */
   error: string | null;
+  /** False when the row turned out to be another run's (`rowCommitted`): nothing was recorded, no retry is owed. */
+  recorded: boolean;
 }
 
 /** Standard Webhooks headers (DESIGN §4); custom headers never override them. */
@@ -119,6 +127,15 @@ export function createAttempter(deps: AttemptDeps) {
     const status: DeliveryStatus =
       decision.kind === 'succeeded' ? 'succeeded' : decision.kind === 'retry' ? 'failed' : 'dead';
     const error = result.error ?? platformError(target.format, result.statusCode, result.responseSnippet);
+    const done = {
+      decision,
+      status,
+      statusCode: result.statusCode,
+      durationMs: result.durationMs,
+      error: result.error ?? (result.statusCode === null ? null : `endpoint answered ${result.statusCode}`),
+    };
+    // The row must be committed before its outcome is (a rejection here fails the caller's job).
+    if (place.rowCommitted !== undefined && !(await place.rowCommitted)) return { ...done, recorded: false };
     const effects = await deps.recorder.submit({
       deliveryId: data.deliveryId,
       webhookId: data.webhookId,
@@ -185,13 +202,7 @@ export function createAttempter(deps: AttemptDeps) {
         deps.log.warn({ ...logFields, reason: decision.reason }, 'delivery dead');
         break;
     }
-    return {
-      decision,
-      status,
-      statusCode: result.statusCode,
-      durationMs: result.durationMs,
-      error: result.error ?? (result.statusCode === null ? null : `endpoint answered ${result.statusCode}`),
-    };
+    return { ...done, recorded: true };
   };
 }
 

@@ -2,6 +2,8 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import {
   buildEventBody,
   matchesEventFilter,
+  proposedDeliveryIds,
+  type DeliveryTarget,
   type DeliveryToEnqueue,
   type FanoutItem,
   type FanoutResult,
@@ -27,11 +29,56 @@ export interface FanoutDeps {
 }
 
 /**
+ * The first attempts `here` takes a slot for, started before the event's rows
+ * are committed (with the delivery ids the rows will have): the POST does not
+ * wait for Postgres. Each records its outcome only once its row is committed
+ * as this run's; a delivery whose slot was refused is queued after the commit.
+ */
+async function attemptWhileCommitting(
+  here: InlineAttempts,
+  item: FanoutItem,
+  targets: readonly DeliveryTarget[],
+  body: string,
+  committing: Promise<FanoutResult>,
+): Promise<{ deliveryId: string; work: Promise<void> }[]> {
+  const ids = proposedDeliveryIds(item);
+  const { event } = item;
+  const early: { deliveryId: string; work: Promise<void> }[] = [];
+  await Promise.all(
+    targets.map(async (target, i) => {
+      const deliveryId = ids[i]!;
+      if (!item.matches[i]!.deliverable) return;
+      const failuresBefore = await here.reserve(target);
+      if (failuresBefore === false) return;
+      const rowCommitted = committing.then(
+        (r) => !r.unknownApp && r.deliveries.some((d) => d.deliveryId === deliveryId && d.created),
+      );
+      // Awaited by the attempt after its POST; the caller sees a failed commit itself.
+      rowCommitted.catch(() => undefined);
+      const delivery: DeliveryToEnqueue = {
+        deliveryId,
+        eventId: event.id,
+        webhookId: target.id,
+        appId: event.appId,
+        body,
+        attemptOffset: 0,
+        scheduleOffset: 0,
+      };
+      const work = here.attempt(target, delivery, failuresBefore, rowCommitted);
+      // Settled (and its failure thrown) by the caller once the rows are committed.
+      work.catch(() => undefined);
+      early.push({ deliveryId, work });
+    }),
+  );
+  return early;
+}
+
+/**
  * Event → the app's matching webhooks → event and delivery rows (group
  * committed) → each pending delivery's first attempt, made here for healthy
- * endpoints (inline-attempts.ts) or as a queued job. Safe to re-run at any
- * point: the rows decide which deliveries are still owed, and job id =
- * delivery id.
+ * endpoints (inline-attempts.ts, started while the rows commit) or as a
+ * queued job. Safe to re-run at any point: the rows decide which deliveries
+ * are still owed, and job id = delivery id.
  */
 export function createFanoutProcessor(deps: FanoutDeps) {
   const enqueuer = new DeliveryEnqueuer(deps.deliveries);
@@ -46,17 +93,41 @@ export function createFanoutProcessor(deps: FanoutDeps) {
     const targets = await deps.cache.forApp(event.appId);
     const matched = targets.filter((t) => matchesEventFilter(t.eventTypes, event.type));
     const matches = matched.map((t) => ({ webhookId: t.id, deliverable: t.state === 'enabled' }));
-    const result = await deps.committer.submit({ event, matches });
+    const item: FanoutItem = { event, matches };
+    const committing = deps.committer.submit(item);
+    // Awaited below, after the early attempts started: a failure before then is not unhandled.
+    committing.catch(() => undefined);
+    const body = matched.length > 0 ? buildEventBody(event) : '';
+    // Only while the events queue keeps up: behind a backlog, first attempts
+    // go through the deliveries queue, where priorities keep apps fair.
+    const here = deps.inline?.keepsUp(job.timestamp, job.processedOn) ? deps.inline : undefined;
+    const early = here ? await attemptWhileCommitting(here, item, matched, body, committing) : [];
+    let result: FanoutResult;
+    try {
+      result = await committing;
+    } catch (error) {
+      await Promise.allSettled(early.map((e) => e.work));
+      throw error;
+    }
     if (result.unknownApp) {
+      await Promise.allSettled(early.map((e) => e.work));
       deps.log.warn({ eventId: event.id, appId: event.appId }, 'event for an unknown app refused');
       throw new UnrecoverableError(`unknown app ${event.appId}`);
     }
+    // First attempts are counted once, by the run that created the row (a
+    // re-run queues the pending deliveries an earlier run left, same job ids).
+    const created = new Set(result.deliveries.filter((d) => d.created).map((d) => d.deliveryId));
+    const countFirst = (path: 'inline' | 'queued', ids: readonly string[]): void => {
+      const n = ids.reduce((sum, id) => sum + (created.has(id) ? 1 : 0), 0);
+      if (n > 0) deps.metrics?.firstAttempts.inc({ path }, n);
+    };
+    // An early attempt whose row is another run's recorded nothing (attempt.ts): its delivery is still owed.
+    const inline = early.filter((e) => created.has(e.deliveryId)).map((e) => e.deliveryId);
+    const madeHere = new Set(inline);
     const pending = result.deliveries.filter((d) => d.status === 'pending');
-    let inline = 0;
-    if (pending.length > 0) {
-      const body = buildEventBody(event);
-      const isBusy = deps.appLoad.record(event.appId, pending.length);
-      const owed: DeliveryToEnqueue[] = pending.map((d) => ({
+    const owed: DeliveryToEnqueue[] = pending
+      .filter((d) => !madeHere.has(d.deliveryId))
+      .map((d) => ({
         deliveryId: d.deliveryId,
         eventId: event.id,
         webhookId: d.webhookId,
@@ -65,49 +136,22 @@ export function createFanoutProcessor(deps: FanoutDeps) {
         attemptOffset: d.attempts,
         scheduleOffset: d.attempts,
       }));
-      const priority = isBusy ? DELIVERY_PRIORITY.busyApp : DELIVERY_PRIORITY.normal;
-      // A re-run queues the pending deliveries an earlier run left again (same job
-      // ids): first attempts are counted once, by the run that created the row.
-      const created = new Set(pending.filter((d) => d.created).map((d) => d.deliveryId));
-      const countFirst = (path: 'inline' | 'queued', ds: readonly DeliveryToEnqueue[]): void => {
-        const n = ds.reduce((sum, d) => sum + (created.has(d.deliveryId) ? 1 : 0), 0);
-        if (n > 0) deps.metrics?.firstAttempts.inc({ path }, n);
-      };
-      // Only while the events queue keeps up: behind a backlog, first attempts
-      // go through the deliveries queue, where priorities keep apps fair.
-      const here = deps.inline?.keepsUp(job.timestamp, job.processedOn) ? deps.inline : undefined;
-      if (!here) {
-        countFirst('queued', owed);
-        await enqueuer.enqueue(owed, priority);
-      } else {
-        const byId = new Map(matched.map((t) => [t.id, t]));
-        const queued: DeliveryToEnqueue[] = [];
-        const attempted: DeliveryToEnqueue[] = [];
-        const work: Promise<void>[] = [];
-        // Every reserved slot is used (and freed) even if the enqueue fails.
-        await Promise.all(
-          owed.map(async (d) => {
-            const target = byId.get(d.webhookId);
-            const failuresBefore = target ? await here.reserve(target) : false;
-            if (target && failuresBefore !== false) {
-              attempted.push(d);
-              work.push(here.attempt(target, d, failuresBefore));
-            } else {
-              queued.push(d);
-            }
-          }),
-        );
-        inline = attempted.length;
-        countFirst('inline', attempted);
-        countFirst('queued', queued);
-        if (queued.length > 0) work.push(enqueuer.enqueue(queued, priority));
-        const settled = await Promise.allSettled(work);
-        const failed = settled.find((s) => s.status === 'rejected');
-        if (failed) throw failed.reason;
-      }
+    countFirst('inline', inline);
+    countFirst(
+      'queued',
+      owed.map((d) => d.deliveryId),
+    );
+    const isBusy = pending.length > 0 && deps.appLoad.record(event.appId, pending.length);
+    const work = early.map((e) => e.work);
+    if (owed.length > 0) {
+      work.push(enqueuer.enqueue(owed, isBusy ? DELIVERY_PRIORITY.busyApp : DELIVERY_PRIORITY.normal));
     }
+    // Every attempt and the enqueue settle before the job is acknowledged (or failed).
+    const settled = await Promise.allSettled(work);
+    const failed = settled.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
     deps.log.debug(
-      { eventId: event.id, matched: matches.length, queued: pending.length - inline, inline },
+      { eventId: event.id, matched: matches.length, queued: owed.length, inline: inline.length },
       'event fanned out',
     );
     return pending.length;

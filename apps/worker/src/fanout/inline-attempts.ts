@@ -53,13 +53,14 @@ export interface InlineAttemptsDeps {
  * and every event that waited in a backlog (`keepsUp`): with a queue to be
  * fair about, the deliveries queue's priorities decide who goes first.
  *
- * Same guarantees as a job: the delivery row is committed before the POST,
- * the outcome is committed before the event's job is acknowledged, and a
- * failed attempt becomes a retry job with the schedule's delay. If the
- * process dies mid-attempt, the event's job comes back (stalled), fan-out
- * finds the delivery still pending and attempts it again: at least once,
- * same `webhook-id`. If the retry job cannot be added after the failure was
- * recorded, the reconciler re-queues the overdue delivery.
+ * The POST goes out while the event's rows commit (fanout.processor.ts),
+ * with the delivery id its row gets; the outcome is committed once the row
+ * is, before the event's job is acknowledged, and a failed attempt becomes a
+ * retry job with the schedule's delay. If the process dies mid-attempt, the
+ * event's job comes back (stalled) and fan-out attempts the delivery again:
+ * at least once, same `webhook-id` (the row still pending, or new if the
+ * process died before the rows committed). If the retry job cannot be added
+ * after the failure was recorded, the reconciler re-queues the overdue delivery.
  */
 export class InlineAttempts {
   readonly #deps: InlineAttemptsDeps;
@@ -129,16 +130,29 @@ export class InlineAttempts {
     return false;
   }
 
-  /** The first attempt of a delivery whose slot `reserve` gave; resolves once its outcome is committed. */
-  async attempt(target: DeliveryTarget, delivery: DeliveryToEnqueue, failuresBefore: number): Promise<void> {
+  /**
+   * The first attempt of a delivery whose slot `reserve` gave, made while its
+   * row commits (`rowCommitted`, attempt.ts); resolves once its outcome is committed.
+   */
+  async attempt(
+    target: DeliveryTarget,
+    delivery: DeliveryToEnqueue,
+    failuresBefore: number,
+    rowCommitted: Promise<boolean>,
+  ): Promise<void> {
     try {
       const done = await this.#deps.attempt(
         target,
         { v: 1, ...delivery },
-        { attempt: delivery.attemptOffset + 1, position: delivery.scheduleOffset, failuresBefore },
+        {
+          attempt: delivery.attemptOffset + 1,
+          position: delivery.scheduleOffset,
+          failuresBefore,
+          rowCommitted,
+        },
       );
       if (done.durationMs > this.#slowMs) this.#slowUntil.set(target.id, this.#now() + this.#slowHoldMs);
-      if (done.decision.kind !== 'retry') return;
+      if (!done.recorded || done.decision.kind !== 'retry') return;
       // As the delivery job would have: a 429 does not advance the schedule.
       const next: DeliveryToEnqueue =
         done.statusCode === 429

@@ -41,6 +41,16 @@ interface FanoutRows {
  */
 const proposedIds = new WeakMap<FanoutItem, string[]>();
 
+/**
+ * The delivery ids `item` proposes, one per match in order: the ids its rows
+ * get unless an earlier run of the same event left rows (then `created` is
+ * false). Known before the write, so a first attempt can go out while the
+ * rows commit.
+ */
+export function proposedDeliveryIds(item: FanoutItem): readonly string[] {
+  return deliveryIdsOf(item);
+}
+
 function deliveryIdsOf(item: FanoutItem): string[] {
   let ids = proposedIds.get(item);
   if (ids === undefined) {
