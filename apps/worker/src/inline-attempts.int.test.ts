@@ -77,29 +77,6 @@ describe('first attempts made by the fan-out (no delivery job)', () => {
     expect(after.queued - before.queued).toBe(0);
   });
 
-  test('when the event’s rows are slow to commit, the first attempt does not wait for them, and its outcome is recorded once they are', async () => {
-    const r = await receiver();
-    const { id: webhookId } = await h.addWebhook({ url: r.url, events: ['slow.*'] });
-    // Holding the app's row FOR UPDATE blocks the fan-out's foreign-key checks until the transaction ends.
-    let published = 0;
-    let receivedWhileLocked = false;
-    await h.t.db.transaction().execute(async (trx) => {
-      await trx.selectFrom('apps').select('id').where('id', '=', h.appId).forUpdate().execute();
-      published = Date.now();
-      await h.client.publish({ app: h.appId, type: 'slow.commit', data: {} });
-      const [req] = await r.waitForRequests(1, 1_500);
-      receivedWhileLocked = true;
-      expect(req!.receivedAt - published).toBeLessThan(1_000);
-      expect(await deliveryRows(h, webhookId)).toEqual([]);
-    });
-    expect(receivedWhileLocked).toBe(true);
-    await waitUntil(async () => (await deliveryRows(h, webhookId))[0]?.status === 'succeeded' || undefined, {
-      what: 'outcome committed after the rows',
-    });
-    expect(await deliveryRows(h, webhookId)).toEqual([{ status: 'succeeded', attempts: 1 }]);
-    expect(r.requests).toHaveLength(1);
-  });
-
   test('when an inline first attempt fails, the retry is a queued job after the schedule’s delay and arrives as attempt 2 with the same webhook-id', async () => {
     let calls = 0;
     const r = await receiver((_req, res) => void res.writeHead(calls++ === 0 ? 500 : 200).end());
@@ -195,6 +172,61 @@ describe('first attempts made by the fan-out (no delivery job)', () => {
     const after = await firstAttempts(metrics);
     // Inline or queued (whether the first run's event waited) — but one in all.
     expect(after.inline + after.queued - before.inline - before.queued).toBe(1);
+  });
+});
+
+describe('first attempts made while the event’s rows commit', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    // Any event counts as keeping up, however slow this machine is: the path under test is always taken.
+    h = await startHarness({ inlineMaxQueueWaitMs: 60_000 });
+  });
+  afterAll(async () => {
+    await h.close();
+    await Promise.all(receivers.map((r) => r.close()));
+  });
+
+  test('when the event’s rows are slow to commit, the first attempt does not wait for them, and its outcome is recorded once they are', async () => {
+    const r = await receiver();
+    const { id: webhookId } = await h.addWebhook({ url: r.url, events: ['slow.*'] });
+    // Holding the app's row FOR UPDATE blocks the fan-out's foreign-key checks until the transaction ends.
+    let published = 0;
+    let receivedWhileLocked = false;
+    await h.t.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('apps').select('id').where('id', '=', h.appId).forUpdate().execute();
+      published = Date.now();
+      await h.client.publish({ app: h.appId, type: 'slow.commit', data: {} });
+      const [req] = await r.waitForRequests(1, 1_500);
+      receivedWhileLocked = true;
+      expect(req!.receivedAt - published).toBeLessThan(1_000);
+      expect(await deliveryRows(h, webhookId)).toEqual([]);
+    });
+    expect(receivedWhileLocked).toBe(true);
+    await waitUntil(async () => (await deliveryRows(h, webhookId))[0]?.status === 'succeeded' || undefined, {
+      what: 'outcome committed after the rows',
+    });
+    expect(await deliveryRows(h, webhookId)).toEqual([{ status: 'succeeded', attempts: 1 }]);
+    expect(r.requests).toHaveLength(1);
+  });
+
+  test('when an event job carries what its rows would refuse (a timestamp that is no time), it is refused before any POST', async () => {
+    const r = await receiver();
+    await h.addWebhook({ url: r.url, events: ['bad.*'] });
+    const id = `msg_${'0'.repeat(25)}1`;
+    const event = {
+      v: 1,
+      id,
+      appId: h.appId,
+      type: 'bad.tick',
+      timestamp: 'yesterday',
+      data: {},
+    };
+    await h.engine.queues.events.add('bad.tick', event, { jobId: id });
+    await waitUntil(async () => (await h.engine.queues.events.getJobState(id)) === 'failed' || undefined, {
+      what: 'the event job refused',
+    });
+    expect(r.requests).toHaveLength(0);
+    expect(await h.t.db.selectFrom('events').select('id').where('id', '=', id).execute()).toEqual([]);
   });
 });
 

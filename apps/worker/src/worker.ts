@@ -67,6 +67,8 @@ export interface WorkerDeps {
    * through the deliveries queue.
    */
   inlineFirstAttempts?: boolean;
+  /** Longest wait in the events queue that still counts as keeping up (default INLINE_MAX_QUEUE_WAIT_MS). */
+  inlineMaxQueueWaitMs?: number;
 }
 
 export interface HeraldWorker {
@@ -153,6 +155,7 @@ export function createWorker(deps: WorkerDeps): HeraldWorker {
           attempt,
           maxTotal: Math.max(1, Math.floor(fanoutConcurrency / 2)),
           platformPacing: deps.platformPacing,
+          ...(deps.inlineMaxQueueWaitMs === undefined ? {} : { maxQueueWaitMs: deps.inlineMaxQueueWaitMs }),
           retry: (delivery, delayMs) =>
             enqueueDeliveries(engine.queues.deliveries, [delivery], {
               priority: DELIVERY_PRIORITY.retry,

@@ -8,6 +8,11 @@ export const MAX_IDEMPOTENCY_KEY_LENGTH = 256;
 // backslashes (an odd run would make it the text "\u0000", which is fine).
 const JSON_NUL = /(?<!\\)(?:\\\\)*\\u0000/;
 
+/** True when JSON text holds a NUL character, which Postgres jsonb refuses. */
+export function jsonHasNul(json: string): boolean {
+  return JSON_NUL.test(json);
+}
+
 export interface EventInput {
   type: string;
   data: Record<string, unknown>;
@@ -55,7 +60,7 @@ export function checkEventInput(
       at('data', `must be at most ${limit} bytes as JSON`);
     }
     // Postgres jsonb refuses NUL: caught here, it cannot fail a whole fan-out batch later.
-    if (dataJson !== undefined && JSON_NUL.test(dataJson)) {
+    if (dataJson !== undefined && jsonHasNul(dataJson)) {
       at('data', 'must not contain the NUL character (\\u0000)');
     }
   }

@@ -6,6 +6,7 @@ export { HERALD_VERSION } from './version.js';
 export { StartupError, WORKER_ENTRY, WORKER_NODE_FLAGS, nodeArgsFor, runMain } from './startup.js';
 export {
   EVENT_TYPE_PATTERN,
+  jsonHasNul,
   MAX_EVENT_DATA_BYTES,
   MAX_IDEMPOTENCY_KEY_LENGTH,
   checkEventInput,

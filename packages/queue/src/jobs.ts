@@ -1,4 +1,5 @@
 import type { JobsOptions } from 'bullmq';
+import { EVENT_TYPE_PATTERN, jsonHasNul } from '@herald/core';
 
 /** A published event, as the `{events}` queue carries it. */
 export interface EventJobData {
@@ -102,7 +103,13 @@ const isString = (v: unknown, max = 512): v is string =>
 const isCount = (v: unknown): v is number =>
   Number.isInteger(v) && (v as number) >= 0 && (v as number) < 1_000_000;
 
-/** Job payloads are an input boundary: refuse anything not made by Herald. */
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * Job payloads are an input boundary: refuse anything not made by Herald, and
+ * anything the event's rows would refuse (type, timestamp, a NUL in data) —
+ * a first attempt may go out before those rows are written.
+ */
 export function parseEventJobData(raw: unknown): EventJobData {
   const d = raw as Partial<EventJobData> | null;
   if (
@@ -116,7 +123,11 @@ export function parseEventJobData(raw: unknown): EventJobData {
     typeof d.data !== 'object' ||
     d.data === null ||
     Array.isArray(d.data) ||
-    (d.idempotencyKey !== undefined && !isString(d.idempotencyKey, 256))
+    (d.idempotencyKey !== undefined && !isString(d.idempotencyKey, 256)) ||
+    !EVENT_TYPE_PATTERN.test(d.type) ||
+    !ISO_TIMESTAMP.test(d.timestamp) ||
+    Number.isNaN(Date.parse(d.timestamp)) ||
+    jsonHasNul(JSON.stringify(d.data))
   ) {
     fail('event job');
   }

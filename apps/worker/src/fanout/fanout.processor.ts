@@ -98,9 +98,12 @@ export function createFanoutProcessor(deps: FanoutDeps) {
     // Awaited below, after the early attempts started: a failure before then is not unhandled.
     committing.catch(() => undefined);
     const body = matched.length > 0 ? buildEventBody(event) : '';
-    // Only while the events queue keeps up: behind a backlog, first attempts
-    // go through the deliveries queue, where priorities keep apps fair.
-    const here = deps.inline?.keepsUp(job.timestamp, job.processedOn) ? deps.inline : undefined;
+    // Only on an event job's first run (a re-run's rows may exist already:
+    // its pending deliveries are queued) and while the events queue keeps up:
+    // behind a backlog, first attempts go through the deliveries queue, where
+    // priorities keep apps fair.
+    const firstRun = job.attemptsMade === 0 && !job.stalledCounter;
+    const here = firstRun && deps.inline?.keepsUp(job.timestamp, job.processedOn) ? deps.inline : undefined;
     const early = here ? await attemptWhileCommitting(here, item, matched, body, committing) : [];
     let result: FanoutResult;
     try {
