@@ -39,7 +39,7 @@ async function attemptWhileCommitting(
   item: FanoutItem,
   targets: readonly DeliveryTarget[],
   body: string,
-  committing: Promise<FanoutResult>,
+  createdIds: Promise<ReadonlySet<string>>,
 ): Promise<{ deliveryId: string; work: Promise<void> }[]> {
   const ids = proposedDeliveryIds(item);
   const { event } = item;
@@ -50,9 +50,7 @@ async function attemptWhileCommitting(
       if (!item.matches[i]!.deliverable) return;
       const failuresBefore = await here.reserve(target);
       if (failuresBefore === false) return;
-      const rowCommitted = committing.then(
-        (r) => !r.unknownApp && r.deliveries.some((d) => d.deliveryId === deliveryId && d.created),
-      );
+      const rowCommitted = createdIds.then((created) => created.has(deliveryId));
       // Awaited by the attempt after its POST; the caller sees a failed commit itself.
       rowCommitted.catch(() => undefined);
       const delivery: DeliveryToEnqueue = {
@@ -95,8 +93,15 @@ export function createFanoutProcessor(deps: FanoutDeps) {
     const matches = matched.map((t) => ({ webhookId: t.id, deliverable: t.state === 'enabled' }));
     const item: FanoutItem = { event, matches };
     const committing = deps.committer.submit(item);
+    // The delivery rows this run's write inserted: whose row an early attempt's
+    // is, and which first attempts this run counts (a re-run queues the pending
+    // deliveries an earlier run left, same job ids, and counts none).
+    const createdIds = committing.then(
+      (r): ReadonlySet<string> =>
+        new Set(r.unknownApp ? [] : r.deliveries.filter((d) => d.created).map((d) => d.deliveryId)),
+    );
     // Awaited below, after the early attempts started: a failure before then is not unhandled.
-    committing.catch(() => undefined);
+    createdIds.catch(() => undefined);
     const body = matched.length > 0 ? buildEventBody(event) : '';
     // Only on an event job's first run (a re-run's rows may exist already:
     // its pending deliveries are queued) and while the events queue keeps up:
@@ -104,10 +109,11 @@ export function createFanoutProcessor(deps: FanoutDeps) {
     // priorities keep apps fair.
     const firstRun = job.attemptsMade === 0 && !job.stalledCounter;
     const here = firstRun && deps.inline?.keepsUp(job.timestamp, job.processedOn) ? deps.inline : undefined;
-    const early = here ? await attemptWhileCommitting(here, item, matched, body, committing) : [];
+    const early = here ? await attemptWhileCommitting(here, item, matched, body, createdIds) : [];
     let result: FanoutResult;
+    let created: ReadonlySet<string>;
     try {
-      result = await committing;
+      [result, created] = await Promise.all([committing, createdIds]);
     } catch (error) {
       await Promise.allSettled(early.map((e) => e.work));
       throw error;
@@ -117,9 +123,6 @@ export function createFanoutProcessor(deps: FanoutDeps) {
       deps.log.warn({ eventId: event.id, appId: event.appId }, 'event for an unknown app refused');
       throw new UnrecoverableError(`unknown app ${event.appId}`);
     }
-    // First attempts are counted once, by the run that created the row (a
-    // re-run queues the pending deliveries an earlier run left, same job ids).
-    const created = new Set(result.deliveries.filter((d) => d.created).map((d) => d.deliveryId));
     const countFirst = (path: 'inline' | 'queued', ids: readonly string[]): void => {
       const n = ids.reduce((sum, id) => sum + (created.has(id) ? 1 : 0), 0);
       if (n > 0) deps.metrics?.firstAttempts.inc({ path }, n);
