@@ -15,6 +15,19 @@ export function perSecond(count: number, elapsedMs: number): number {
   return count / (elapsedMs / 1000);
 }
 
+/** One timed round: `count` items made by `produce`, per second; `empty` then runs outside the timed part. */
+export async function timedRound(
+  count: number,
+  produce: () => Promise<void>,
+  empty: () => Promise<void>,
+): Promise<number> {
+  const started = performance.now();
+  await produce();
+  const perS = perSecond(count, performance.now() - started);
+  await empty();
+  return perS;
+}
+
 /**
  * How many times each throughput figure is measured. The reported value is
  * the median: one round disturbed by GC or by another process on a small

@@ -6,7 +6,7 @@ import { withCleanup } from '../lib/cleanup.js';
 import { loginEventMaker, publishInBatches } from '../lib/login-events.js';
 import type { Scenario } from '../lib/context.js';
 import type { Figure } from '../lib/report.js';
-import { medianOfRounds, percentile, perSecond } from '../lib/stats.js';
+import { medianOfRounds, percentile, timedRound } from '../lib/stats.js';
 
 const median = (values: readonly number[]): number => percentile(values, 50);
 import type { RawDeliveryData } from '../lib/webhook.js';
@@ -53,13 +53,7 @@ export const heraldPublish: Scenario = {
       };
       // One round: publish `count` events, then empty the queue outside the timed part.
       const timed = (label: string, count: number, produce: () => Promise<void>): Promise<number> =>
-        medianOfRounds(`herald ${label}, events/s`, ctx.log, async () => {
-          const started = performance.now();
-          await produce();
-          const perS = perSecond(count, performance.now() - started);
-          await reset();
-          return perS;
-        });
+        medianOfRounds(`herald ${label}, events/s`, ctx.log, () => timedRound(count, produce, reset));
 
       for (let i = 0; i < WARMUP_EVENTS; i += 1) await publishOne();
       await reset();
@@ -85,17 +79,11 @@ export const heraldPublish: Scenario = {
       });
       cleanup.defer('close raw queue', () => raw.close());
       const makeRawJob = rawJobMaker();
-      const rate = async (produce: () => Promise<void>, empty: () => Promise<void>): Promise<number> => {
-        const started = performance.now();
-        await produce();
-        const perS = perSecond(BATCH_EVENTS, performance.now() - started);
-        await empty();
-        return perS;
-      };
       const heraldBatch = () =>
-        rate(() => publishInBatches(herald, makeEvent, BATCH_EVENTS, BATCH_SIZE), reset);
+        timedRound(BATCH_EVENTS, () => publishInBatches(herald, makeEvent, BATCH_EVENTS, BATCH_SIZE), reset);
       const rawBulk = () =>
-        rate(
+        timedRound(
+          BATCH_EVENTS,
           () => addBulkInChunks(raw, makeRawJob, BATCH_EVENTS, BATCH_SIZE),
           () => raw.obliterate({ force: true }),
         );

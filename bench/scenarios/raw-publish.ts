@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { addBulkInChunks, BENCH_JOB_OPTIONS, JOB_NAME, rawJobMaker } from '../lib/bullmq.js';
 import type { Scenario } from '../lib/context.js';
 import type { Figure } from '../lib/report.js';
-import { medianOfRounds, perSecond } from '../lib/stats.js';
+import { medianOfRounds, timedRound } from '../lib/stats.js';
 import type { RawDeliveryData } from '../lib/webhook.js';
 
 const QUEUE_NAME = '{raw-publish}';
@@ -33,13 +33,7 @@ export const rawPublish: Scenario = {
 
     // One round: produce `count` jobs, then empty the queue outside the timed part.
     const timed = (label: string, count: number, produce: () => Promise<void>): Promise<number> =>
-      medianOfRounds(`${label}, jobs/s`, ctx.log, async () => {
-        const started = performance.now();
-        await produce();
-        const perS = perSecond(count, performance.now() - started);
-        await reset();
-        return perS;
-      });
+      medianOfRounds(`${label}, jobs/s`, ctx.log, () => timedRound(count, produce, reset));
 
     try {
       for (let i = 0; i < WARMUP_JOBS; i += 1) await addOne();
