@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { nodeArgsFor } from '@herald/core';
 import { dropDatabase, TEST_POSTGRES_URL, uniqueName } from '@herald/testkit';
+import { processCpuMs } from './cpu.js';
 import { createDb, migrateDatabase, withDatabaseName, type Db } from './workspace.js';
 
 /**
@@ -95,8 +96,6 @@ const ADMIN_ENTRY = 'apps/admin/src/main.ts';
 const ADMIN_READY_LINE = /"msg":"admin listening"/;
 /** Output kept for error messages; the worker logs a few lines at info, but never grow without bound. */
 const KEPT_OUTPUT_CHARS = 16_384;
-/** Linux's USER_HZ (`getconf CLK_TCK`), the unit of /proc/<pid>/stat times, on every mainstream kernel. */
-const CLOCK_TICKS_PER_S = 100;
 
 /**
  * Herald's real worker entry point (`node scripts/run-compiled.mjs apps/worker/src/main.ts`,
@@ -238,15 +237,7 @@ async function startHeraldProcess(
       };
       return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
     },
-    async cpuMs() {
-      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-      // After the parenthesised command name (which may hold spaces), utime and
-      // stime (fields 14 and 15 of the line) are the 12th and 13th.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ticks = Number(fields[11]) + Number(fields[12]);
-      if (!Number.isFinite(ticks)) throw new Error(`unreadable /proc/${pid}/stat`);
-      return (ticks / CLOCK_TICKS_PER_S) * 1000;
-    },
+    cpuMs: () => processCpuMs(pid),
     async stop(timeoutMs) {
       if (exitedWith !== undefined) return 'exited';
       // This process only, by its PID. It may be exiting already (Ctrl-C reaches

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { deleteKeysWithPrefix } from '@herald/testkit';
+import { deleteKeysWithPrefix, seedDeliveryHistory } from '@herald/testkit';
 import type { BenchContext, Scenario } from '../lib/context.js';
 import { withCleanup } from '../lib/cleanup.js';
+import { cpuBetween, postgresCpuMs, redisCpuMs } from '../lib/cpu.js';
 import { loginEventMaker, publishInBatches } from '../lib/login-events.js';
 import { createBenchDatabase, startHeraldWorker } from '../lib/herald-env.js';
 import { LATENCY_MEASURE_S, LATENCY_RATE_PER_S, LATENCY_WARMUP_S, produceAtRate } from '../lib/rate.js';
@@ -25,6 +26,8 @@ import {
 /** DESIGN.md's RSS target is stated at this concurrency. */
 const WORKER_CONCURRENCY = 200;
 const WARMUP_EVENTS = 1_000;
+/** Past deliveries in the database before the run: a production-sized table, not an empty one. */
+const HISTORY_ROWS = 150_000;
 /** Same count per round as the raw drain it is compared with. */
 const EVENTS_PER_ROUND = 20_000;
 /** Events per publishBatch call while filling the queue. */
@@ -154,7 +157,9 @@ export const heraldPipeline: Scenario = {
       });
       cleanup.defer('close engine queues', () => engine.close());
       const app = await createApp(db, CLI_ACTOR, { name: 'bench' });
-      await createWebhook(engine, CLI_ACTOR, app.id, { url: `${sink.origin}/webhook` });
+      const { webhook } = await createWebhook(engine, CLI_ACTOR, app.id, { url: `${sink.origin}/webhook` });
+      await seedDeliveryHistory(db, app.id, webhook.id, HISTORY_ROWS);
+      const history = await countRows(db);
 
       const workerStarted = performance.now();
       const worker = await startHeraldWorker(
@@ -214,23 +219,34 @@ export const heraldPipeline: Scenario = {
       const deliveriesPerS: number[] = [];
       const committedPerS: number[] = [];
       const cpuUsPerDelivery: number[] = [];
+      const postgresUsPerDelivery: number[] = [];
+      const redisUsPerDelivery: number[] = [];
+      const usPerDelivery = (ms: number): number => ms * (1000 / EVENTS_PER_ROUND);
       for (let round = 0; round < ROUNDS; round += 1) {
         guard();
         await events.pause();
         await publishEvents(EVENTS_PER_ROUND);
         published += EVENTS_PER_ROUND;
         const cpuBefore = await worker.cpuMs();
+        const postgresBefore = await postgresCpuMs(db, database.name);
+        const redisBefore = await redisCpuMs(admin);
         const started = performance.now();
         await events.resume();
         await waitForSink(published, DRAIN_TIMEOUT_MS);
         deliveriesPerS.push(perSecond(EVENTS_PER_ROUND, lastReceivedAt - started));
         const committedAt = await waitForCommitted(db, guard, published);
         committedPerS.push(perSecond(EVENTS_PER_ROUND, committedAt - started));
-        cpuUsPerDelivery.push(((await worker.cpuMs()) - cpuBefore) * (1000 / EVENTS_PER_ROUND));
+        cpuUsPerDelivery.push(usPerDelivery((await worker.cpuMs()) - cpuBefore));
+        postgresUsPerDelivery.push(
+          usPerDelivery(cpuBetween(postgresBefore, await postgresCpuMs(db, database.name))),
+        );
+        redisUsPerDelivery.push(usPerDelivery((await redisCpuMs(admin)) - redisBefore));
       }
       logRounds(ctx, 'herald pipeline, deliveries/s (to sink receipt)', deliveriesPerS);
       logRounds(ctx, 'herald pipeline, deliveries/s (to attempt committed)', committedPerS);
       logRounds(ctx, 'herald worker CPU per delivery, µs', cpuUsPerDelivery);
+      logRounds(ctx, 'Postgres CPU per delivery (its backends), µs', postgresUsPerDelivery);
+      logRounds(ctx, 'Redis CPU per delivery, µs', redisUsPerDelivery);
 
       // Latency at a steady rate, one publish() per event, as a producer API would.
       const latencyBase = published;
@@ -252,7 +268,12 @@ export const heraldPipeline: Scenario = {
       await waitForCommitted(db, guard, published);
 
       // Every event delivered exactly once and its attempt and status committed.
-      const counts = await countRows(db);
+      const all = await countRows(db);
+      const counts: Counts = {
+        events: all.events - history.events,
+        attempts: all.attempts - history.attempts,
+        succeeded: all.succeeded - history.succeeded,
+      };
       const committedOk =
         counts.events === published &&
         counts.attempts === published &&
@@ -282,6 +303,18 @@ export const heraldPipeline: Scenario = {
           key: 'herald_worker_cpu_us_per_delivery',
           label: 'worker CPU per delivery (fan-out + deliver)',
           value: median(cpuUsPerDelivery),
+          unit: 'µs',
+        },
+        {
+          key: 'herald_postgres_cpu_us_per_delivery',
+          label: 'Postgres CPU per delivery (its backends)',
+          value: median(postgresUsPerDelivery),
+          unit: 'µs',
+        },
+        {
+          key: 'herald_redis_cpu_us_per_delivery',
+          label: 'Redis CPU per delivery',
+          value: median(redisUsPerDelivery),
           unit: 'µs',
         },
         {

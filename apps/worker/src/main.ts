@@ -1,6 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { loadWorkerConfig } from '@herald/config';
 import { runMain } from '@herald/core';
+import { PREPARED_STATEMENTS_MIN_ROWS } from '@herald/db';
 import { createLogger } from '@herald/logger';
 import { closeServer, createHealthServer, createMetrics, listen } from '@herald/observability';
 import { STATE_DIR, onShutdownSignal, openServices } from '@herald/runtime';
@@ -29,6 +30,8 @@ runMain(async () => {
     maxQueueConnections: Math.min(60, 10 + Math.ceil(config.concurrency / 5)),
     // Its queue writes are recoverable (re-run job, reconciler), so they skip the WAL flush wait.
     queueSynchronousCommit: false,
+    // Below that size the hot writes are planned at every call (@herald/db prepared.ts).
+    preparedStatements: { minRows: PREPARED_STATEMENTS_MIN_ROWS, intervalMs: 60_000 },
   });
   let draining = false;
   const metrics = createMetrics();

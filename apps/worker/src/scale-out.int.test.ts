@@ -8,10 +8,12 @@ import {
   CLI_ACTOR,
   type Engine,
 } from '@herald/engine';
+import { PREPARED_STATEMENTS_MIN_ROWS } from '@herald/db';
 import { createKeyring } from '@herald/signing';
 import {
   createTestDatabase,
   createTestQueue,
+  seedDeliveryHistory,
   startProcess,
   TEST_QUEUE_BACKEND,
   startReceiver,
@@ -161,5 +163,35 @@ describe('worker processes', () => {
       expect(nb).toBeGreaterThan(0);
     },
     60_000 * DRAIN_PATIENCE + 30_000,
+  );
+
+  test(
+    'on a database with production-sized history, the worker sends its hot writes prepared and delivers as before',
+    async () => {
+      receiver = await startReceiver((_req, res) => {
+        res.writeHead(204).end();
+      });
+      const app = await createApp(t.db, CLI_ACTOR, { name: 'History' });
+      const { webhook } = await createWebhook(engine, CLI_ACTOR, app.id, { url: receiver.url });
+      await seedDeliveryHistory(t.db, app.id, webhook.id, PREPARED_STATEMENTS_MIN_ROWS);
+      const worker = startWorker();
+      await worker.waitFor(/hot writes now use prepared statements/, 60_000);
+      const { ids } = await client.publishBatch(
+        Array.from({ length: 300 }, (_, n) => ({ app: app.id, type: 'user.login', data: { n } })),
+      );
+      await waitUntil(async () => (await succeeded()) === PREPARED_STATEMENTS_MIN_ROWS + 300, {
+        timeoutMs: 30_000 * DRAIN_PATIENCE,
+        intervalMs: 200,
+        what: 'all 300 delivered',
+      });
+      expect(new Set(receiver.requests.map((r) => r.headers['webhook-id']))).toEqual(new Set(ids));
+      const attempts = await t.db
+        .selectFrom('delivery_attempts')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow();
+      expect(Number(attempts.n)).toBe(300);
+      expect((await worker.stop('SIGTERM')).code).toBe(0);
+    },
+    90_000 * DRAIN_PATIENCE,
   );
 });

@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { preparingClient, type PreparedStatementGate } from './prepared.js';
 import type { Database } from './schema.js';
 
 export interface CreateDbOptions {
@@ -7,6 +8,8 @@ export interface CreateDbOptions {
   /** Pool size; keep it small, workers batch their writes. */
   maxConnections?: number;
   applicationName?: string;
+  /** Sends statements marked with preparedStatement() named while this gate is open (prepared.ts). */
+  preparedStatements?: PreparedStatementGate;
   /** Called when an idle pooled connection fails (the pool replaces it). */
   onPoolError?: (error: Error) => void;
 }
@@ -15,6 +18,8 @@ export type Db = Kysely<Database>;
 
 export function createDb(options: CreateDbOptions): Db {
   const pool = new pg.Pool({
+    // Statements marked with preparedStatement() go named while the gate is open.
+    ...(options.preparedStatements ? { Client: preparingClient(options.preparedStatements) } : {}),
     connectionString: options.connectionString,
     max: options.maxConnections ?? 10,
     application_name: options.applicationName ?? 'herald',

@@ -1,6 +1,15 @@
 export { createDb, databaseNameOf, withDatabaseName } from './connect.js';
 export type { CreateDbOptions, Db } from './connect.js';
 export {
+  openWhenTablesAreLarge,
+  preparedNameOf,
+  preparedStatement,
+  PREPARED_STATEMENTS_MIN_ROWS,
+  PreparedStatementGate,
+  smallestTableEstimate,
+} from './prepared.js';
+export type { GateWatchOptions } from './prepared.js';
+export {
   SchemaBehindError,
   assertSchemaCurrent,
   ensureDatabase,

@@ -1,6 +1,13 @@
 import { join } from 'node:path';
 import { resolveSecretKeys, type SecretKeys, type SharedConfig } from '@herald/config';
-import { assertSchemaCurrent, createDb, ping, type Db } from '@herald/db';
+import {
+  assertSchemaCurrent,
+  createDb,
+  openWhenTablesAreLarge,
+  ping,
+  PreparedStatementGate,
+  type Db,
+} from '@herald/db';
 import { createPostgresSharedState, createRedisSharedState, type SharedState } from '@herald/engine';
 import type { Logger } from '@herald/logger';
 import type { Check } from '@herald/observability';
@@ -37,6 +44,12 @@ export interface OpenServicesOptions {
   stateDir: string;
   maxDbConnections?: number;
   /**
+   * Send the hot writes as named prepared statements once `events` and
+   * `deliveries` hold about `minRows` rows (@herald/db prepared.ts: why it
+   * waits). Looked up at start and every `intervalMs` until then. Workers only.
+   */
+  preparedStatements?: { minRows: number; intervalMs: number };
+  /**
    * Postgres-only mode: the queue pool's size. Each BullMQ worker keeps one
    * connection for LISTEN, the webhook change feed another; the rest serve
    * job fetches, locks and completions.
@@ -68,11 +81,13 @@ export async function openServices(config: SharedConfig, options: OpenServicesOp
     onGenerated: (file) =>
       log.warn({ file }, 'HERALD_SECRET_KEY is not set: generated a development key; set it in production'),
   });
+  const gate = options.preparedStatements ? new PreparedStatementGate() : undefined;
   const db = createDb({
     connectionString: config.databaseUrl,
     maxConnections: options.maxDbConnections ?? 10,
     applicationName: options.name,
     onPoolError: (error) => log.warn({ err: error.message }, 'idle postgres connection failed'),
+    ...(gate ? { preparedStatements: gate } : {}),
   });
   try {
     await assertSchemaCurrent(db);
@@ -80,8 +95,43 @@ export async function openServices(config: SharedConfig, options: OpenServicesOp
     await db.destroy();
     throw error;
   }
-  if (config.queueBackend === 'postgres') return openPostgresQueue(config, options, db, secretKeys);
+  const watch =
+    gate && options.preparedStatements
+      ? openWhenTablesAreLarge(db, gate, {
+          ...options.preparedStatements,
+          onOpen: (rows) =>
+            log.info(
+              { rows: Math.round(rows) },
+              'events and deliveries are large: hot writes now use prepared statements',
+            ),
+          onError: (error) => log.warn({ err: error.message }, 'could not read table sizes'),
+        })
+      : undefined;
+  try {
+    const services =
+      config.queueBackend === 'postgres'
+        ? await openPostgresQueue(config, options, db, secretKeys)
+        : openRedisQueue(config, options, db, secretKeys);
+    return {
+      ...services,
+      async close() {
+        watch?.stop();
+        await services.close();
+      },
+    };
+  } catch (error) {
+    watch?.stop();
+    throw error;
+  }
+}
 
+function openRedisQueue(
+  config: SharedConfig,
+  options: OpenServicesOptions,
+  db: Db,
+  secretKeys: SecretKeys,
+): Services {
+  const { log } = options;
   const redis = createRedisConnection(config.redis, { connectionName: options.name });
   let lastRedisError = '';
   redis.on('error', (error: Error) => {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { createDb, migrateToLatest, withDatabaseName, type Db } from '@herald/db';
 import { TEMPLATE_ENV, TEST_POSTGRES_URL } from './services.js';
@@ -54,4 +55,30 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
       await dropDatabase(name);
     },
   };
+}
+
+/**
+ * Gives a database the history a production one has: `rows` past events,
+ * each delivered to `webhookId` (ids `msg_hist…`, `dlv_hist…`), then ANALYZE
+ * (what autovacuum does within a minute). A new database is empty, and
+ * Postgres plans for empty tables; the worker's hot writes only go prepared
+ * past a size (@herald/db prepared.ts).
+ */
+export async function seedDeliveryHistory(
+  db: Db,
+  appId: string,
+  webhookId: string,
+  rows: number,
+): Promise<void> {
+  await sql`
+    insert into events (id, app_id, type, payload, created_at)
+    select 'msg_hist' || g, ${appId}, 'user.login', '{"userId":"usr_hist"}'::jsonb,
+           now() - make_interval(secs => g)
+    from generate_series(1, ${rows}::int) g`.execute(db);
+  await sql`
+    insert into deliveries (id, event_id, webhook_id, app_id, status, attempts, created_at, updated_at)
+    select 'dlv_hist' || g, 'msg_hist' || g, ${webhookId}, ${appId}, 'succeeded', 1,
+           now() - make_interval(secs => g), now() - make_interval(secs => g)
+    from generate_series(1, ${rows}::int) g`.execute(db);
+  await sql`analyze events, deliveries`.execute(db);
 }

@@ -2,7 +2,7 @@ export { TEST_POSTGRES_URL, TEST_QUEUE_BACKEND, TEST_REDIS_URL } from './service
 export type { TestQueueKind } from './services.js';
 export { createTestQueue } from './queue.js';
 export type { TestQueue } from './queue.js';
-export { createTestDatabase, dropDatabase, uniqueName } from './database.js';
+export { createTestDatabase, dropDatabase, seedDeliveryHistory, uniqueName } from './database.js';
 export type { TestDatabase } from './database.js';
 export { createTestRedis, deleteKeysWithPrefix, uniquePrefix } from './redis.js';
 export { unusedPort } from './ports.js';

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { newId } from '@herald/core';
-import type { AttemptOutcome, Db, DeliveryStatus } from '@herald/db';
+import { preparedStatement, type AttemptOutcome, type Db, type DeliveryStatus } from '@herald/db';
 import { GroupCommitter, type GroupCommitOptions } from '../recording/group-commit.js';
 
 export interface AttemptRecord {
@@ -86,13 +86,15 @@ const DELIVERY_RECORD = sql`(id text, status text, attempts int, next_attempt_at
 const ATTEMPT_RECORD = sql`(id text, delivery_id text, attempt int, outcome text, status_code int,
   duration_ms int, response_snippet text, error text, started_at timestamptz)`;
 
+const OUTCOMES_WRITE = preparedStatement('herald_outcomes_write');
+
 /**
  * Writes a batch of delivery outcomes atomically: attempt rows, delivery
  * statuses, and webhook health (failing_since; auto-disable after
  * `disableAfterMs` of continuous failure; 410s).
  *
  * A batch with no failure and no disable (the common case) is one statement:
- * one round trip, no BEGIN/COMMIT. Failures need the step-by-step
+ * one round trip, no BEGIN/COMMIT, prepared once per connection. Failures need the step-by-step
  * transaction, whose later statements read what earlier ones wrote.
  */
 export async function writeDeliveryOutcomes(
@@ -106,7 +108,7 @@ export async function writeDeliveryOutcomes(
   const succeeded = [
     ...new Set(outcomes.filter((o) => o.webhookHealth === 'success').map((o) => o.webhookId)),
   ];
-  await sql`
+  await sql`${OUTCOMES_WRITE}
     with attempts as (
       insert into delivery_attempts
         (id, delivery_id, attempt, outcome, status_code, duration_ms, response_snippet, error, started_at)

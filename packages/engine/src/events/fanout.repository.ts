@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { newId } from '@herald/core';
-import type { Db, DeliveryStatus } from '@herald/db';
+import { preparedStatement, type Db, type DeliveryStatus } from '@herald/db';
 import type { EventJobData } from '@herald/queue';
 
 export interface FanoutItem {
@@ -138,7 +138,8 @@ function isComplete(items: readonly FanoutItem[], results: readonly FanoutResult
  * new, and the rows returned (not what this run inserted) decide which
  * deliveries still need a queue job.
  *
- * One statement (one round trip, no BEGIN/COMMIT) on the common path. Its
+ * One statement (one round trip, no BEGIN/COMMIT, prepared once per
+ * connection) on the common path. Its
  * sub-statements share one snapshot, so the rows it returns are those it
  * inserted plus those committed before it began. A row a concurrent fan-out
  * of the same event committed meanwhile (a stalled job run twice) is in
@@ -146,10 +147,12 @@ function isComplete(items: readonly FanoutItem[], results: readonly FanoutResult
  * again by writeFanoutStepwise, whose statements each see what committed
  * before them, and that answer is the one returned.
  */
+const FANOUT_WRITE = preparedStatement('herald_fanout_write');
+
 export async function writeFanout(db: Db, items: readonly FanoutItem[]): Promise<FanoutResult[]> {
   const { events, deliveries } = toRows(items);
   const eventIds = items.map((i) => i.event.id);
-  const { rows } = await sql<DeliveryRow & { kind: 'e' | 'd' }>`
+  const { rows } = await sql<DeliveryRow & { kind: 'e' | 'd' }>`${FANOUT_WRITE}
     with ins_e as (
       insert into events (id, app_id, type, payload, idempotency_key, created_at)
       select v.id, v.app_id, v.type, v.payload, v.idempotency_key, v.created_at
