@@ -3,6 +3,9 @@ import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import type { Db } from './workspace.js';
 
+/** The application_name of the bench's own Postgres connections (createBenchDatabase). */
+export const BENCH_APPLICATION_NAME = 'herald-bench';
+
 /** Linux's USER_HZ (`getconf CLK_TCK`), the unit of /proc/<pid>/stat times, on every mainstream kernel. */
 const CLOCK_TICKS_PER_S = 100;
 
@@ -18,14 +21,16 @@ export async function processCpuMs(pid: number): Promise<number> {
 }
 
 /**
- * CPU used by the Postgres backends serving one database (local server only):
+ * CPU used by the Postgres backends serving one database (local server only),
+ * except the bench's own connections (their row counts are not the work measured):
  * what the rows a scenario writes cost the database, per process, so it can
  * be read beside the worker's own CPU, as pid → ms. Backends are listed at
  * each call (see cpuBetween for ones that come and go).
  */
 export async function postgresCpuMs(db: Db, database: string): Promise<Map<number, number>> {
   const { rows } = await sql<{ pid: number }>`
-    select pid from pg_stat_activity where datname = ${database} and pid <> pg_backend_pid()`.execute(db);
+    select pid from pg_stat_activity
+    where datname = ${database} and application_name <> ${BENCH_APPLICATION_NAME}`.execute(db);
   const pids = rows.map((r) => r.pid);
   const cpu = await Promise.all(pids.map((pid) => processCpuMs(pid).catch(() => Number.NaN)));
   return new Map(pids.map((pid, i) => [pid, cpu[i]!] as const).filter(([, ms]) => Number.isFinite(ms)));

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { nodeArgsFor } from '@herald/core';
 import { dropDatabase, TEST_POSTGRES_URL, uniqueName } from '@herald/testkit';
-import { processCpuMs } from './cpu.js';
+import { BENCH_APPLICATION_NAME, processCpuMs } from './cpu.js';
 import { createDb, migrateDatabase, withDatabaseName, type Db } from './workspace.js';
 
 /**
@@ -33,7 +33,7 @@ export async function createBenchDatabase(): Promise<BenchDatabase> {
     await dropDatabase(name);
     throw error;
   }
-  const db = createDb({ connectionString: url, maxConnections: 2, applicationName: 'herald-bench' });
+  const db = createDb({ connectionString: url, maxConnections: 2, applicationName: BENCH_APPLICATION_NAME });
   return {
     name,
     url,

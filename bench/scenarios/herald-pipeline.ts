@@ -251,6 +251,11 @@ export const heraldPipeline: Scenario = {
       // Latency at a steady rate, one publish() per event, as a producer API would.
       const latencyBase = published;
       recordFrom = performance.now() + LATENCY_WARMUP_S * 1000;
+      const steadyBefore = {
+        worker: await worker.cpuMs(),
+        postgres: await postgresCpuMs(db, database.name),
+        redis: await redisCpuMs(admin),
+      };
       await produceAtRate(LATENCY_RATE_PER_S, LATENCY_EVENTS, () => {
         guard();
         return herald.publish(makeEvent());
@@ -258,6 +263,14 @@ export const heraldPipeline: Scenario = {
       const publishEnded = performance.now();
       published += LATENCY_EVENTS;
       await waitForSink(published, LATENCY_SETTLE_TIMEOUT_MS);
+      await waitForCommitted(db, guard, published);
+      // What each process spent per event at the steady rate (warm-up included, commits awaited).
+      const perSteadyEvent = (ms: number): number => ms * (1000 / LATENCY_EVENTS);
+      const steadyCpu = {
+        worker: perSteadyEvent((await worker.cpuMs()) - steadyBefore.worker),
+        postgres: perSteadyEvent(cpuBetween(steadyBefore.postgres, await postgresCpuMs(db, database.name))),
+        redis: perSteadyEvent((await redisCpuMs(admin)) - steadyBefore.redis),
+      };
       if (unreadable > 0) throw new Error(`sink could not read ${unreadable} bodies`);
       // A lag of more than a few ms means the pipeline did not keep up with the
       // rate (a backlog built up), which is what a large p50 then reflects.
@@ -265,7 +278,6 @@ export const heraldPipeline: Scenario = {
         `herald-pipeline: ${latenciesMs.length} of ${published - latencyBase} deliveries recorded at ` +
           `${LATENCY_RATE_PER_S}/s; last receipt ${Math.round(lastReceivedAt - publishEnded)} ms after the last publish`,
       );
-      await waitForCommitted(db, guard, published);
 
       // Every event delivered exactly once and its attempt and status committed.
       const all = await countRows(db);
@@ -328,6 +340,24 @@ export const heraldPipeline: Scenario = {
           label: `p99 publish→receipt at ${LATENCY_RATE_PER_S}/s`,
           value: percentile(latenciesMs, 99),
           unit: 'ms',
+        },
+        {
+          key: `herald_worker_cpu_us_per_event_at_${LATENCY_RATE_PER_S}`,
+          label: `worker CPU per event at ${LATENCY_RATE_PER_S}/s`,
+          value: steadyCpu.worker,
+          unit: 'µs',
+        },
+        {
+          key: `herald_postgres_cpu_us_per_event_at_${LATENCY_RATE_PER_S}`,
+          label: `Postgres CPU per event at ${LATENCY_RATE_PER_S}/s`,
+          value: steadyCpu.postgres,
+          unit: 'µs',
+        },
+        {
+          key: `herald_redis_cpu_us_per_event_at_${LATENCY_RATE_PER_S}`,
+          label: `Redis CPU per event at ${LATENCY_RATE_PER_S}/s`,
+          value: steadyCpu.redis,
+          unit: 'µs',
         },
         {
           key: 'worker_rss_mb',

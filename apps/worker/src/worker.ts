@@ -71,6 +71,17 @@ export interface WorkerDeps {
   inlineMaxQueueWaitMs?: number;
 }
 
+/**
+ * How long a small batch of rows waits for company before it is written
+ * (GroupCommitter's lingerMs), for both the fan-out's rows and the outcomes.
+ * At 500 events/s it cut Postgres CPU per event from ~800 to ~500 µs (fewer,
+ * larger statements and commits). An inline first attempt's POST does not
+ * wait for it (it goes out while its rows commit) and an outcome is written
+ * after its POST, so receipts come no later; a queued delivery's job is added
+ * up to this much later, and a job keeps its slot that much longer.
+ */
+export const COMMIT_LINGER_MS = 5;
+
 export interface HeraldWorker {
   engine: Engine;
   start(): Promise<void>;
@@ -103,6 +114,7 @@ export function createWorker(deps: WorkerDeps): HeraldWorker {
   };
   const recorder = createDeliveryRecorder(deps.db, {
     disableAfterMs: deps.disableAfterMs,
+    lingerMs: COMMIT_LINGER_MS,
     onRetry,
     ...(metrics
       ? {
@@ -118,6 +130,7 @@ export function createWorker(deps: WorkerDeps): HeraldWorker {
     write: (items) => writeFanout(deps.db, items),
     // The next batch starts while one commits: an event waits about one write, not up to two.
     maxInFlight: 2,
+    lingerMs: COMMIT_LINGER_MS,
     onRetry,
   });
   const agent = createGuardedAgent({

@@ -204,7 +204,7 @@ export function createDeliveryRecorder(
   db: Db,
   options: { disableAfterMs: number } & Pick<
     GroupCommitOptions<DeliveryOutcome, WebhookEffects>,
-    'onRetry' | 'onBatch' | 'maxBatch' | 'maxInFlight'
+    'onRetry' | 'onBatch' | 'maxBatch' | 'maxInFlight' | 'lingerMs'
   >,
 ): DeliveryRecorder {
   return new GroupCommitter<DeliveryOutcome, WebhookEffects>({

@@ -124,4 +124,52 @@ describe('GroupCommitter', () => {
     await gc.flush();
     expect(gc.stats).toEqual({ batches: 3, items: 4, queued: 0, writing: 0 });
   });
+
+  describe('with a linger', () => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const recording = (batches: number[][]) =>
+      new GroupCommitter<number, number>({
+        lingerMs: 150,
+        lingerBelow: 4,
+        write: async (items) => {
+          batches.push(items);
+          return items;
+        },
+      });
+
+    test('items that trickle in within the linger share one write, and none commits before its batch starts', async () => {
+      const batches: number[][] = [];
+      const gc = recording(batches);
+      const started = performance.now();
+      const first = gc.submit(1);
+      await sleep(20);
+      const second = gc.submit(2);
+      await sleep(20);
+      expect(batches).toEqual([]);
+      await Promise.all([first, second, gc.submit(3)]);
+      expect(batches).toEqual([[1, 2, 3]]);
+      // The batch waited for its oldest item's linger (timers may fire a little early).
+      expect(performance.now() - started).toBeGreaterThanOrEqual(140);
+    });
+
+    test('a batch that reaches lingerBelow starts at once', async () => {
+      const batches: number[][] = [];
+      const gc = recording(batches);
+      const started = performance.now();
+      await Promise.all([1, 2, 3, 4].map((i) => gc.submit(i)));
+      expect(batches).toEqual([[1, 2, 3, 4]]);
+      expect(performance.now() - started).toBeLessThan(100);
+    });
+
+    test('flush writes what is queued without waiting out the linger', async () => {
+      const batches: number[][] = [];
+      const gc = recording(batches);
+      const started = performance.now();
+      const pending = gc.submit(7);
+      await gc.flush();
+      await expect(pending).resolves.toBe(7);
+      expect(batches).toEqual([[7]]);
+      expect(performance.now() - started).toBeLessThan(100);
+    });
+  });
 });

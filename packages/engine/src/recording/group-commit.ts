@@ -8,6 +8,17 @@ export interface GroupCommitOptions<T, R> {
    * Items of different batches may then commit in either order.
    */
   maxInFlight?: number;
+  /**
+   * How long a small batch may wait for company (default 0: none). A batch
+   * that would start with fewer than `lingerBelow` items waits until its
+   * oldest item is `lingerMs` old, so at a low rate several callers share one
+   * statement and one commit instead of paying for one each (what Postgres'
+   * own commit_delay does for WAL flushes). A busy committer never waits:
+   * its batches are large.
+   */
+  lingerMs?: number;
+  /** Batch size that starts at once, however young its items (default 32). */
+  lingerBelow?: number;
   /** Errors worth waiting out (connection lost, server restarting); others fail the items. */
   isTransient?: (error: unknown) => boolean;
   onRetry?: (error: unknown, delayMs: number, batchSize: number) => void;
@@ -18,7 +29,7 @@ export interface GroupCommitOptions<T, R> {
 
 interface Pending<T, R> {
   item: T;
-  /** performance.now() at submit; 0 when nobody listens (onBatch unset). */
+  /** performance.now() at submit; 0 when nobody needs it (no onBatch, no linger). */
   at: number;
   resolve(result: R): void;
   reject(error: unknown): void;
@@ -55,6 +66,7 @@ export class GroupCommitter<T, R> {
   #queue: Pending<T, R>[] = [];
   readonly #writing = new Set<Promise<void>>();
   #scheduled = false;
+  #lingerTimer: NodeJS.Timeout | undefined;
   #batches = 0;
   #items = 0;
 
@@ -62,6 +74,8 @@ export class GroupCommitter<T, R> {
     this.#options = {
       maxBatch: 500,
       maxInFlight: 1,
+      lingerMs: 0,
+      lingerBelow: 32,
       isTransient: isTransientDbError,
       sleep: defaultSleep,
       ...options,
@@ -70,7 +84,8 @@ export class GroupCommitter<T, R> {
 
   submit(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      this.#queue.push({ item, at: this.#options.onBatch ? performance.now() : 0, resolve, reject });
+      const timed = this.#options.onBatch !== undefined || this.#options.lingerMs > 0;
+      this.#queue.push({ item, at: timed ? performance.now() : 0, resolve, reject });
       if (this.#scheduled || this.#writing.size >= this.#options.maxInFlight) return;
       this.#scheduled = true;
       // Yield once so callers submitting in the same tick share the batch.
@@ -84,7 +99,7 @@ export class GroupCommitter<T, R> {
   /** Resolves when everything submitted so far is written. */
   async flush(): Promise<void> {
     while (this.#writing.size > 0 || this.#queue.length > 0) {
-      if (this.#writing.size === 0) this.#start();
+      if (this.#writing.size === 0) this.#start(true);
       await Promise.all(this.#writing);
     }
   }
@@ -98,8 +113,19 @@ export class GroupCommitter<T, R> {
     };
   }
 
-  #start(): void {
+  /** Starts batches while slots are free; `now` skips the linger (flush). */
+  #start(now = false): void {
     while (this.#writing.size < this.#options.maxInFlight && this.#queue.length > 0) {
+      const wait = now ? 0 : this.#lingerLeftMs();
+      if (wait > 0) {
+        this.#lingerTimer ??= setTimeout(() => {
+          this.#lingerTimer = undefined;
+          this.#start();
+        }, wait);
+        return;
+      }
+      clearTimeout(this.#lingerTimer);
+      this.#lingerTimer = undefined;
       const batch = this.#queue.splice(0, this.#options.maxBatch);
       const writing: Promise<void> = this.#writeWithRetry(batch)
         .catch((error: unknown) => {
@@ -111,6 +137,13 @@ export class GroupCommitter<T, R> {
         });
       this.#writing.add(writing);
     }
+  }
+
+  /** How much longer the next batch should wait for more items (≤ 0: start it). */
+  #lingerLeftMs(): number {
+    const { lingerMs, lingerBelow } = this.#options;
+    if (lingerMs <= 0 || this.#queue.length >= lingerBelow) return 0;
+    return this.#queue[0]!.at + lingerMs - performance.now();
   }
 
   async #writeWithRetry(batch: Pending<T, R>[]): Promise<void> {
