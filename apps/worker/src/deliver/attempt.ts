@@ -43,6 +43,8 @@ export interface AttemptPlace {
    * earlier run's (then this outcome is not recorded here). Left out: the row exists.
    */
   rowCommitted?: Promise<boolean>;
+  /** Called once the HTTP exchange has ended, before the outcome is recorded. */
+  onExchanged?: () => void;
 }
 
 export interface AttemptDone {
@@ -108,6 +110,7 @@ export function createAttempter(deps: AttemptDeps) {
           }
         : buildPlatformRequest(target, data, attempt, DEFAULT_USER_AGENT);
     const result = await deps.send(request.url, request.headers, request.body);
+    place.onExchanged?.();
     const decision = decide({ ...result, format: target.format }, position, { ...deps.policy, random });
 
     if (decision.kind === 'succeeded') {

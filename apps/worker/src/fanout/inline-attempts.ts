@@ -49,7 +49,8 @@ export interface InlineAttemptsDeps {
  * record, an open circuit or a 429 pause (the gate says so), webhooks that
  * answered slowly of late, more than `maxPerWebhook` at once to one webhook
  * and more than `maxTotal` in all (so endpoints that start hanging hold a
- * bounded share of the fan-out slots: the rest keep fanning out),
+ * bounded share of the fan-out slots: the rest keep fanning out; a slot is
+ * held for the HTTP exchange, not for the outcome's commit after it),
  * and every event that waited in a backlog (`keepsUp`): with a queue to be
  * fair about, the deliveries queue's priorities decide who goes first.
  *
@@ -140,6 +141,15 @@ export class InlineAttempts {
     failuresBefore: number,
     rowCommitted: Promise<boolean>,
   ): Promise<void> {
+    // The slot bounds HTTP exchanges in flight (what a hanging endpoint
+    // holds), so it is freed when the exchange ends, not after the outcome's
+    // commit: a burst to a fast endpoint then stays inline.
+    let held = true;
+    const release = (): void => {
+      if (!held) return;
+      held = false;
+      this.#release(target.id);
+    };
     try {
       const done = await this.#deps.attempt(
         target,
@@ -149,6 +159,7 @@ export class InlineAttempts {
           position: delivery.scheduleOffset,
           failuresBefore,
           rowCommitted,
+          onExchanged: release,
         },
       );
       if (done.durationMs > this.#slowMs) this.#slowUntil.set(target.id, this.#now() + this.#slowHoldMs);
@@ -164,7 +175,7 @@ export class InlineAttempts {
             };
       await this.#deps.retry(next, done.decision.delayMs);
     } finally {
-      this.#release(target.id);
+      release();
     }
   }
 
