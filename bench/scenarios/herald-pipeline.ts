@@ -53,6 +53,13 @@ const STOP_TIMEOUT_MS = 30_000;
  */
 const WORKER_NODE_ARGS = (process.env['HERALD_BENCH_WORKER_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
 
+/** CPU each process used per delivery or event, in µs. */
+interface CpuPerItem {
+  worker: number;
+  postgres: number;
+  redis: number;
+}
+
 interface Counts {
   events: number;
   attempts: number;
@@ -182,6 +189,26 @@ export const heraldPipeline: Scenario = {
         `herald-pipeline: worker pid ${worker.pid} ready in ${((performance.now() - workerStarted) / 1000).toFixed(1)} s`,
       );
 
+      /**
+       * Samples the worker's, this database's Postgres backends' and Redis'
+       * CPU now; the function it returns gives what each used since, in µs per item.
+       */
+      const startCpuMeter = async (): Promise<(items: number) => Promise<CpuPerItem>> => {
+        const before = {
+          worker: await worker.cpuMs(),
+          postgres: await postgresCpuMs(db, database.name),
+          redis: await redisCpuMs(admin),
+        };
+        return async (items) => {
+          const perItem = (ms: number): number => ms * (1000 / items);
+          return {
+            worker: perItem((await worker.cpuMs()) - before.worker),
+            postgres: perItem(cpuBetween(before.postgres, await postgresCpuMs(db, database.name))),
+            redis: perItem((await redisCpuMs(admin)) - before.redis),
+          };
+        };
+      };
+
       const herald = new Herald({ connection: ctx.connect('herald-client'), queuePrefix });
       cleanup.defer('close client', () => herald.close());
 
@@ -218,30 +245,24 @@ export const heraldPipeline: Scenario = {
       const events = engine.queues.events;
       const deliveriesPerS: number[] = [];
       const committedPerS: number[] = [];
-      const cpuUsPerDelivery: number[] = [];
-      const postgresUsPerDelivery: number[] = [];
-      const redisUsPerDelivery: number[] = [];
-      const usPerDelivery = (ms: number): number => ms * (1000 / EVENTS_PER_ROUND);
+      const cpuPerDelivery: CpuPerItem[] = [];
       for (let round = 0; round < ROUNDS; round += 1) {
         guard();
         await events.pause();
         await publishEvents(EVENTS_PER_ROUND);
         published += EVENTS_PER_ROUND;
-        const cpuBefore = await worker.cpuMs();
-        const postgresBefore = await postgresCpuMs(db, database.name);
-        const redisBefore = await redisCpuMs(admin);
+        const cpuUsed = await startCpuMeter();
         const started = performance.now();
         await events.resume();
         await waitForSink(published, DRAIN_TIMEOUT_MS);
         deliveriesPerS.push(perSecond(EVENTS_PER_ROUND, lastReceivedAt - started));
         const committedAt = await waitForCommitted(db, guard, published);
         committedPerS.push(perSecond(EVENTS_PER_ROUND, committedAt - started));
-        cpuUsPerDelivery.push(usPerDelivery((await worker.cpuMs()) - cpuBefore));
-        postgresUsPerDelivery.push(
-          usPerDelivery(cpuBetween(postgresBefore, await postgresCpuMs(db, database.name))),
-        );
-        redisUsPerDelivery.push(usPerDelivery((await redisCpuMs(admin)) - redisBefore));
+        cpuPerDelivery.push(await cpuUsed(EVENTS_PER_ROUND));
       }
+      const cpuUsPerDelivery = cpuPerDelivery.map((c) => c.worker);
+      const postgresUsPerDelivery = cpuPerDelivery.map((c) => c.postgres);
+      const redisUsPerDelivery = cpuPerDelivery.map((c) => c.redis);
       logRounds(ctx, 'herald pipeline, deliveries/s (to sink receipt)', deliveriesPerS);
       logRounds(ctx, 'herald pipeline, deliveries/s (to attempt committed)', committedPerS);
       logRounds(ctx, 'herald worker CPU per delivery, µs', cpuUsPerDelivery);
@@ -251,11 +272,7 @@ export const heraldPipeline: Scenario = {
       // Latency at a steady rate, one publish() per event, as a producer API would.
       const latencyBase = published;
       recordFrom = performance.now() + LATENCY_WARMUP_S * 1000;
-      const steadyBefore = {
-        worker: await worker.cpuMs(),
-        postgres: await postgresCpuMs(db, database.name),
-        redis: await redisCpuMs(admin),
-      };
+      const steadyCpuUsed = await startCpuMeter();
       await produceAtRate(LATENCY_RATE_PER_S, LATENCY_EVENTS, () => {
         guard();
         return herald.publish(makeEvent());
@@ -265,12 +282,7 @@ export const heraldPipeline: Scenario = {
       await waitForSink(published, LATENCY_SETTLE_TIMEOUT_MS);
       await waitForCommitted(db, guard, published);
       // What each process spent per event at the steady rate (warm-up included, commits awaited).
-      const perSteadyEvent = (ms: number): number => ms * (1000 / LATENCY_EVENTS);
-      const steadyCpu = {
-        worker: perSteadyEvent((await worker.cpuMs()) - steadyBefore.worker),
-        postgres: perSteadyEvent(cpuBetween(steadyBefore.postgres, await postgresCpuMs(db, database.name))),
-        redis: perSteadyEvent((await redisCpuMs(admin)) - steadyBefore.redis),
-      };
+      const steadyCpu = await steadyCpuUsed(LATENCY_EVENTS);
       if (unreadable > 0) throw new Error(`sink could not read ${unreadable} bodies`);
       // A lag of more than a few ms means the pipeline did not keep up with the
       // rate (a backlog built up), which is what a large p50 then reflects.

@@ -30,6 +30,17 @@ async function deliveryRows(h: Harness, webhookId: string) {
     .execute();
 }
 
+/** Waits until the webhook has exactly `count` deliveries, all succeeded. */
+async function waitForSucceeded(h: Harness, webhookId: string, count: number, what: string): Promise<void> {
+  await waitUntil(
+    async () => {
+      const rows = await deliveryRows(h, webhookId);
+      return (rows.length === count && rows.every((d) => d.status === 'succeeded')) || undefined;
+    },
+    { what },
+  );
+}
+
 /**
  * One event (matching no webhook) through the fan-out before a test times
  * anything: a worker that has just started may take its first job late
@@ -78,13 +89,7 @@ describe('first attempts made by the fan-out (no delivery job)', () => {
       expect(() => new StandardWebhook(secret).verify(req.body, req.headers)).not.toThrow();
     }
     // The POST goes out while the rows commit; the outcome follows.
-    await waitUntil(
-      async () => {
-        const rows = await deliveryRows(h, webhookId);
-        return (rows.length === 5 && rows.every((d) => d.status === 'succeeded')) || undefined;
-      },
-      { what: 'outcomes committed' },
-    );
+    await waitForSucceeded(h, webhookId, 5, 'outcomes committed');
     expect(await deliveryRows(h, webhookId)).toEqual(Array(5).fill({ status: 'succeeded', attempts: 1 }));
     // Each request named the delivery row it became.
     const ids = await h.t.db
@@ -126,13 +131,7 @@ describe('first attempts made by the fan-out (no delivery job)', () => {
       unlock();
       await holder;
     }
-    await waitUntil(
-      async () => {
-        const rows = await deliveryRows(h, webhookId);
-        return (rows.length === 15 && rows.every((d) => d.status === 'succeeded')) || undefined;
-      },
-      { what: 'outcomes committed once the lock is gone' },
-    );
+    await waitForSucceeded(h, webhookId, 15, 'outcomes committed once the lock is gone');
     // Counted once each event's job is done, so only now.
     const after = await firstAttempts(metrics);
     expect({ inline: after.inline - before.inline, queued: after.queued - before.queued }).toEqual({

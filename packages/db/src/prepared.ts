@@ -25,8 +25,10 @@ import type { Db } from './connect.js';
  * `minRows`, and stays open.
  */
 
-const MARKER = /^\/\* prepare:([a-z][a-z0-9_]{0,62}) \*\//;
-const NAME = /^[a-z][a-z0-9_]{0,62}$/;
+/** A Postgres identifier the marker comment can carry: lower case, at most 63 bytes. */
+const NAME_PATTERN = '[a-z][a-z0-9_]{0,62}';
+const NAME = new RegExp(`^${NAME_PATTERN}$`);
+const MARKER = new RegExp(`^/\\* prepare:(${NAME_PATTERN}) \\*/`);
 
 /** Put first in a `sql` template: sent as a named statement while the pool's gate is open. */
 export function preparedStatement(name: string): RawBuilder<unknown> {

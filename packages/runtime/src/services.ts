@@ -81,13 +81,16 @@ export async function openServices(config: SharedConfig, options: OpenServicesOp
     onGenerated: (file) =>
       log.warn({ file }, 'HERALD_SECRET_KEY is not set: generated a development key; set it in production'),
   });
-  const gate = options.preparedStatements ? new PreparedStatementGate() : undefined;
+  const prepared = options.preparedStatements && {
+    ...options.preparedStatements,
+    gate: new PreparedStatementGate(),
+  };
   const db = createDb({
     connectionString: config.databaseUrl,
     maxConnections: options.maxDbConnections ?? 10,
     applicationName: options.name,
     onPoolError: (error) => log.warn({ err: error.message }, 'idle postgres connection failed'),
-    ...(gate ? { preparedStatements: gate } : {}),
+    ...(prepared ? { preparedStatements: prepared.gate } : {}),
   });
   try {
     await assertSchemaCurrent(db);
@@ -96,17 +99,17 @@ export async function openServices(config: SharedConfig, options: OpenServicesOp
     throw error;
   }
   const watch =
-    gate && options.preparedStatements
-      ? openWhenTablesAreLarge(db, gate, {
-          ...options.preparedStatements,
-          onOpen: (rows) =>
-            log.info(
-              { rows: Math.round(rows) },
-              'events and deliveries are large: hot writes now use prepared statements',
-            ),
-          onError: (error) => log.warn({ err: error.message }, 'could not read table sizes'),
-        })
-      : undefined;
+    prepared &&
+    openWhenTablesAreLarge(db, prepared.gate, {
+      minRows: prepared.minRows,
+      intervalMs: prepared.intervalMs,
+      onOpen: (rows) =>
+        log.info(
+          { rows: Math.round(rows) },
+          'events and deliveries are large: hot writes now use prepared statements',
+        ),
+      onError: (error) => log.warn({ err: error.message }, 'could not read table sizes'),
+    });
   try {
     const services =
       config.queueBackend === 'postgres'

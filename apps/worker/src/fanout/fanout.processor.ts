@@ -28,6 +28,25 @@ export interface FanoutDeps {
   metrics?: Pick<HeraldMetrics, 'firstAttempts'> | undefined;
 }
 
+/** A delivery of `event` owed its next attempt, `attempts` made so far (the schedule continues from there). */
+function toEnqueue(
+  event: EventJobData,
+  body: string,
+  deliveryId: string,
+  webhookId: string,
+  attempts: number,
+): DeliveryToEnqueue {
+  return {
+    deliveryId,
+    eventId: event.id,
+    webhookId,
+    appId: event.appId,
+    body,
+    attemptOffset: attempts,
+    scheduleOffset: attempts,
+  };
+}
+
 /**
  * The first attempts `here` takes a slot for, started before the event's rows
  * are committed (with the delivery ids the rows will have): the POST does not
@@ -53,15 +72,7 @@ async function attemptWhileCommitting(
       const rowCommitted = createdIds.then((created) => created.has(deliveryId));
       // Awaited by the attempt after its POST; the caller sees a failed commit itself.
       rowCommitted.catch(() => undefined);
-      const delivery: DeliveryToEnqueue = {
-        deliveryId,
-        eventId: event.id,
-        webhookId: target.id,
-        appId: event.appId,
-        body,
-        attemptOffset: 0,
-        scheduleOffset: 0,
-      };
+      const delivery = toEnqueue(event, body, deliveryId, target.id, 0);
       const work = here.attempt(target, delivery, failuresBefore, rowCommitted);
       // Settled (and its failure thrown) by the caller once the rows are committed.
       work.catch(() => undefined);
@@ -133,15 +144,7 @@ export function createFanoutProcessor(deps: FanoutDeps) {
     const pending = result.deliveries.filter((d) => d.status === 'pending');
     const owed: DeliveryToEnqueue[] = pending
       .filter((d) => !madeHere.has(d.deliveryId))
-      .map((d) => ({
-        deliveryId: d.deliveryId,
-        eventId: event.id,
-        webhookId: d.webhookId,
-        appId: event.appId,
-        body,
-        attemptOffset: d.attempts,
-        scheduleOffset: d.attempts,
-      }));
+      .map((d) => toEnqueue(event, body, d.deliveryId, d.webhookId, d.attempts));
     countFirst('inline', inline);
     countFirst(
       'queued',

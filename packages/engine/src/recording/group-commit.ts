@@ -65,6 +65,8 @@ export class GroupCommitter<T, R> {
     Pick<GroupCommitOptions<T, R>, 'onRetry' | 'onBatch'>;
   #queue: Pending<T, R>[] = [];
   readonly #writing = new Set<Promise<void>>();
+  /** Whether items need their submit time (onBatch reports the wait; the linger counts from it). */
+  readonly #timed: boolean;
   #scheduled = false;
   #lingerTimer: NodeJS.Timeout | undefined;
   #batches = 0;
@@ -80,12 +82,12 @@ export class GroupCommitter<T, R> {
       sleep: defaultSleep,
       ...options,
     };
+    this.#timed = this.#options.onBatch !== undefined || this.#options.lingerMs > 0;
   }
 
   submit(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      const timed = this.#options.onBatch !== undefined || this.#options.lingerMs > 0;
-      this.#queue.push({ item, at: timed ? performance.now() : 0, resolve, reject });
+      this.#queue.push({ item, at: this.#timed ? performance.now() : 0, resolve, reject });
       if (this.#scheduled || this.#writing.size >= this.#options.maxInFlight) return;
       this.#scheduled = true;
       // Yield once so callers submitting in the same tick share the batch.
