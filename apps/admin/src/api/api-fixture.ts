@@ -36,6 +36,12 @@ export interface ApiFixture {
   newKey(scope?: 'full' | 'ingest'): Promise<{ id: string; key: string }>;
   /** Jobs in `{events}` (all states): what was published. */
   publishedCount(): Promise<number>;
+  /**
+   * Every event id published so far, whether its job is still queued or a
+   * worker has already recorded it (and removed the finished job): with a
+   * worker running, a count of queued jobs goes down as it works.
+   */
+  publishedIds(): Promise<Set<string>>;
   /** Records an event with one delivery to `webhookId` as fan-out would (no worker needed). */
   recordEvent(webhookId: string, appId?: string): Promise<{ eventId: string; deliveryId: string }>;
   close(): Promise<void>;
@@ -109,6 +115,13 @@ export async function startApiFixture(
     async publishedCount() {
       const counts = await events.getJobCounts();
       return Object.values(counts).reduce((a, b) => a + b, 0);
+    },
+    async publishedIds() {
+      // Queue first, then the table: a job leaves the queue only after its
+      // event row has committed, so an id missed in one is found in the other.
+      const jobs = await events.getJobs(['wait', 'active', 'delayed', 'prioritized', 'completed', 'failed']);
+      const recorded = await t.db.selectFrom('events').select('id').execute();
+      return new Set([...jobs.flatMap((job) => (job?.id ? [job.id] : [])), ...recorded.map((row) => row.id)]);
     },
     async recordEvent(webhookId, appId = app.id) {
       const eventId = newId('event');
