@@ -10,12 +10,12 @@ import { createWorker } from './worker.js';
 
 // `pnpm worker` and docker compose start the worker with WORKER_NODE_FLAGS
 // (@herald/core: young generation at Node 20's size, old-generation growth
-// between full GCs at most 2×). Started some other way, the growth cap is
+// between full GCs at most 1.5×). Started some other way, the growth cap is
 // still set here (V8 reads it at every GC; the young generation's size only
 // the command line can set). A value given on the command line or in
 // NODE_OPTIONS wins.
 const nodeFlags = `${process.execArgv.join(' ')} ${process.env['NODE_OPTIONS'] ?? ''}`;
-if (!nodeFlags.includes('heap-growing-percent')) setFlagsFromString('--heap-growing-percent=100');
+if (!nodeFlags.includes('heap-growing-percent')) setFlagsFromString('--heap-growing-percent=50');
 
 // `pnpm worker`: one worker process. Run as many as you like, anywhere; they
 // coordinate through Postgres and the queue backend only. Never migrates.
