@@ -160,6 +160,32 @@ describe('delivery engine', () => {
     expect(attempts[0]!.duration_ms).toBeGreaterThanOrEqual(1_400);
   });
 
+  test('when the endpoint answers at once but trickles its body past the timeout, the attempt is a timeout at the timeout', async () => {
+    let calls = 0;
+    const r = await receiver((_req, res) => {
+      calls++;
+      if (calls > 1) {
+        res.writeHead(200).end();
+        return;
+      }
+      // Headers now, then a byte every 200 ms for 4 s: neither the headers
+      // nor the body timeout (each 1.5 s) ever fires, only the attempt's own.
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      const drip = setInterval(() => res.write('.'), 200);
+      setTimeout(() => {
+        clearInterval(drip);
+        res.end();
+      }, 4_000);
+    });
+    const { id: webhookId } = await h.addWebhook({ url: r.url });
+    await h.client.publish({ app: h.appId, type: 'hwid.drip', data: {} });
+    const [row] = await waitForStatus(h, webhookId, 'succeeded');
+    const attempts = await attemptsOf(h, row!.id);
+    expect(attempts.map((a) => a.outcome)).toEqual(['timeout', 'success']);
+    expect(attempts[0]!.duration_ms).toBeGreaterThanOrEqual(1_400);
+    expect(attempts[0]!.duration_ms).toBeLessThan(3_000);
+  });
+
   test('when the connection is reset, the attempt is a network error and is retried', async () => {
     let calls = 0;
     const r = await receiver((_req, res, raw) => {
