@@ -10,7 +10,14 @@ import {
   setWebhookState,
   CLI_ACTOR,
 } from '@herald/engine';
-import { startReceiver, sleep, waitUntil, type ReceivedRequest, type Receiver } from '@herald/testkit';
+import {
+  startReceiver,
+  sleep,
+  waitUntil,
+  type ReceivedRequest,
+  type Receiver,
+  type ReceiverHandler,
+} from '@herald/testkit';
 import { startHarness, type Harness } from './testing/harness.js';
 
 function verify(secret: string, req: ReceivedRequest): unknown {
@@ -145,46 +152,37 @@ describe('delivery engine', () => {
     expect(row!.attempts).toBe(6);
   });
 
-  test('when the endpoint hangs past the timeout, the attempt is recorded as a timeout and retried', async () => {
-    let calls = 0;
-    const r = await receiver((_req, res) => {
-      calls++;
-      if (calls > 1) res.writeHead(200).end();
-      // the first request is never answered
-    });
-    const { id: webhookId } = await h.addWebhook({ url: r.url });
-    await h.client.publish({ app: h.appId, type: 'hwid.mismatch', data: {} });
-    const [row] = await waitForStatus(h, webhookId, 'succeeded');
-    const attempts = await attemptsOf(h, row!.id);
-    expect(attempts.map((a) => a.outcome)).toEqual(['timeout', 'success']);
-    expect(attempts[0]!.duration_ms).toBeGreaterThanOrEqual(1_400);
-  });
+  /** Headers at once, then a byte every 200 ms for 4 s: neither the headers nor the body timeout (each 1.5 s) fires. */
+  const trickle: ReceiverHandler = (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    const drip = setInterval(() => res.write('.'), 200);
+    setTimeout(() => {
+      clearInterval(drip);
+      res.end();
+    }, 4_000);
+  };
 
-  test('when the endpoint answers at once but trickles its body past the timeout, the attempt is a timeout at the timeout', async () => {
-    let calls = 0;
-    const r = await receiver((_req, res) => {
-      calls++;
-      if (calls > 1) {
-        res.writeHead(200).end();
-        return;
-      }
-      // Headers now, then a byte every 200 ms for 4 s: neither the headers
-      // nor the body timeout (each 1.5 s) ever fires, only the attempt's own.
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      const drip = setInterval(() => res.write('.'), 200);
-      setTimeout(() => {
-        clearInterval(drip);
-        res.end();
-      }, 4_000);
-    });
-    const { id: webhookId } = await h.addWebhook({ url: r.url });
-    await h.client.publish({ app: h.appId, type: 'hwid.drip', data: {} });
-    const [row] = await waitForStatus(h, webhookId, 'succeeded');
-    const attempts = await attemptsOf(h, row!.id);
-    expect(attempts.map((a) => a.outcome)).toEqual(['timeout', 'success']);
-    expect(attempts[0]!.duration_ms).toBeGreaterThanOrEqual(1_400);
-    expect(attempts[0]!.duration_ms).toBeLessThan(3_000);
-  });
+  test.each<[string, string, ReceiverHandler]>([
+    ['hangs past the timeout', 'hwid.mismatch', () => undefined],
+    ['answers at once but trickles its body past the timeout', 'hwid.drip', trickle],
+  ])(
+    'when the endpoint %s, the attempt is recorded as a timeout at the timeout and retried',
+    async (_what, type, firstAnswer) => {
+      let calls = 0;
+      const r = await receiver((req, res, raw) => {
+        calls++;
+        if (calls > 1) res.writeHead(200).end();
+        else return firstAnswer(req, res, raw);
+      });
+      const { id: webhookId } = await h.addWebhook({ url: r.url });
+      await h.client.publish({ app: h.appId, type, data: {} });
+      const [row] = await waitForStatus(h, webhookId, 'succeeded');
+      const attempts = await attemptsOf(h, row!.id);
+      expect(attempts.map((a) => a.outcome)).toEqual(['timeout', 'success']);
+      expect(attempts[0]!.duration_ms).toBeGreaterThanOrEqual(1_400);
+      expect(attempts[0]!.duration_ms).toBeLessThan(3_000);
+    },
+  );
 
   test('when the connection is reset, the attempt is a network error and is retried', async () => {
     let calls = 0;
