@@ -1,6 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { loadWorkerConfig } from '@herald/config';
-import { runMain } from '@herald/core';
+import { WORKER_NODE_FLAGS, runMain } from '@herald/core';
 import { PREPARED_STATEMENTS_MIN_ROWS } from '@herald/db';
 import { createLogger } from '@herald/logger';
 import { closeServer, createHealthServer, createMetrics, listen } from '@herald/observability';
@@ -15,7 +15,8 @@ import { createWorker } from './worker.js';
 // the command line can set). A value given on the command line or in
 // NODE_OPTIONS wins.
 const nodeFlags = `${process.execArgv.join(' ')} ${process.env['NODE_OPTIONS'] ?? ''}`;
-if (!nodeFlags.includes('heap-growing-percent')) setFlagsFromString('--heap-growing-percent=50');
+const growthCap = WORKER_NODE_FLAGS.find((flag) => flag.startsWith('--heap-growing-percent='));
+if (growthCap !== undefined && !nodeFlags.includes('heap-growing-percent')) setFlagsFromString(growthCap);
 
 // `pnpm worker`: one worker process. Run as many as you like, anywhere; they
 // coordinate through Postgres and the queue backend only. Never migrates.

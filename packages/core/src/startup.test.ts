@@ -26,6 +26,10 @@ describe('how the worker is started', () => {
     ]);
   });
 
+  test('when the worker is started some other way, it still has a growth cap to set itself (apps/worker main.ts takes it from these flags)', () => {
+    expect(WORKER_NODE_FLAGS.filter((flag) => /^--heap-growing-percent=\d+$/.test(flag))).toHaveLength(1);
+  });
+
   test('when started by `pnpm worker`, the command is the same', () => {
     const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
     expect(scripts['worker']).toBe(['node', ...nodeArgsFor(WORKER_ENTRY)].join(' '));
