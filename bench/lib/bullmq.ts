@@ -1,5 +1,6 @@
 import { Queue, Worker, type Job, type JobsOptions } from 'bullmq';
 import type { BenchContext } from './context.js';
+import { redisCpuMs } from './cpu.js';
 import type { RawDeliveryData } from './webhook.js';
 import { percentile, perSecond, ROUNDS } from './stats.js';
 
@@ -101,6 +102,8 @@ export interface DrainFigures {
    * so its figure leaves the sink out; this one is the upper bound of the raw cost.
    */
   readonly cpuUsPerJob: number;
+  /** The Redis server's CPU time per job while draining, median of the rounds. */
+  readonly redisCpuUsPerJob: number;
 }
 
 /**
@@ -121,23 +124,33 @@ export async function measureDrainPerSecond(
     waitForCompletions(worker, WARMUP_JOBS, DRAIN_TIMEOUT_MS),
     addInChunks(queue, WARMUP_JOBS, makeData),
   ]);
+  // A connection of its own for INFO, so the sample never waits behind the queue's commands.
+  const info = ctx.connect(`${queue.name}-info`);
   const rates: number[] = [];
   const cpu: number[] = [];
+  const redisCpu: number[] = [];
   for (let round = 0; round < ROUNDS; round += 1) {
     await queue.pause();
     await addInChunks(queue, jobs, makeData);
+    const redisBefore = await redisCpuMs(info);
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
     await Promise.all([waitForCompletions(worker, jobs, DRAIN_TIMEOUT_MS), queue.resume()]);
     rates.push(perSecond(jobs, performance.now() - started));
     const used = process.cpuUsage(cpuBefore);
     cpu.push((used.user + used.system) / jobs);
+    redisCpu.push((((await redisCpuMs(info)) - redisBefore) * 1000) / jobs);
   }
   const show = (values: readonly number[]): string =>
     values.map((v) => Math.round(v).toLocaleString('en-US')).join(' / ');
   ctx.log(`${queue.name} drain, jobs/s: ${show(rates)} → median`);
   ctx.log(`${queue.name} drain, process CPU per job, µs: ${show(cpu)} → median`);
-  return { perS: percentile(rates, 50), cpuUsPerJob: percentile(cpu, 50) };
+  ctx.log(`${queue.name} drain, Redis CPU per job, µs: ${show(redisCpu)} → median`);
+  return {
+    perS: percentile(rates, 50),
+    cpuUsPerJob: percentile(cpu, 50),
+    redisCpuUsPerJob: percentile(redisCpu, 50),
+  };
 }
 
 export interface QueuePair {

@@ -53,11 +53,18 @@ const STOP_TIMEOUT_MS = 30_000;
  */
 const WORKER_NODE_ARGS = (process.env['HERALD_BENCH_WORKER_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
 
+/** process.cpuUsage()'s difference (µs), in ms. */
+function benchCpuMs(used: NodeJS.CpuUsage): number {
+  return (used.user + used.system) / 1000;
+}
+
 /** CPU each process used per delivery or event, in µs. */
 interface CpuPerItem {
   worker: number;
   postgres: number;
   redis: number;
+  /** This process: the sink, and while publishing at a rate the publisher too. */
+  bench: number;
 }
 
 interface Counts {
@@ -198,6 +205,7 @@ export const heraldPipeline: Scenario = {
           worker: await worker.cpuMs(),
           postgres: await postgresCpuMs(db, database.name),
           redis: await redisCpuMs(admin),
+          bench: process.cpuUsage(),
         };
         return async (items) => {
           const perItem = (ms: number): number => ms * (1000 / items);
@@ -205,6 +213,7 @@ export const heraldPipeline: Scenario = {
             worker: perItem((await worker.cpuMs()) - before.worker),
             postgres: perItem(cpuBetween(before.postgres, await postgresCpuMs(db, database.name))),
             redis: perItem((await redisCpuMs(admin)) - before.redis),
+            bench: perItem(benchCpuMs(process.cpuUsage(before.bench))),
           };
         };
       };
@@ -263,11 +272,14 @@ export const heraldPipeline: Scenario = {
       const cpuUsPerDelivery = cpuPerDelivery.map((c) => c.worker);
       const postgresUsPerDelivery = cpuPerDelivery.map((c) => c.postgres);
       const redisUsPerDelivery = cpuPerDelivery.map((c) => c.redis);
+      const sinkUsPerDelivery = cpuPerDelivery.map((c) => c.bench);
+      const totalUsPerDelivery = cpuPerDelivery.map((c) => c.worker + c.postgres + c.redis + c.bench);
       logRounds(ctx, 'herald pipeline, deliveries/s (to sink receipt)', deliveriesPerS);
       logRounds(ctx, 'herald pipeline, deliveries/s (to attempt committed)', committedPerS);
       logRounds(ctx, 'herald worker CPU per delivery, µs', cpuUsPerDelivery);
       logRounds(ctx, 'Postgres CPU per delivery (its backends), µs', postgresUsPerDelivery);
       logRounds(ctx, 'Redis CPU per delivery, µs', redisUsPerDelivery);
+      logRounds(ctx, 'bench process (sink) CPU per delivery, µs', sinkUsPerDelivery);
 
       // Latency at a steady rate, one publish() per event, as a producer API would.
       const latencyBase = published;
@@ -339,6 +351,20 @@ export const heraldPipeline: Scenario = {
           key: 'herald_redis_cpu_us_per_delivery',
           label: 'Redis CPU per delivery',
           value: median(redisUsPerDelivery),
+          unit: 'µs',
+        },
+        {
+          key: 'herald_sink_cpu_us_per_delivery',
+          label: 'bench process (sink) CPU per delivery',
+          value: median(sinkUsPerDelivery),
+          unit: 'µs',
+        },
+        {
+          // raw-hmac-post's counterpart has no Postgres; with both drains CPU-bound on
+          // the same cores, the throughput ratio is about the inverse of these two.
+          key: 'herald_total_cpu_us_per_delivery',
+          label: 'CPU per delivery, every process (worker + Postgres + Redis + sink)',
+          value: median(totalUsPerDelivery),
           unit: 'µs',
         },
         {

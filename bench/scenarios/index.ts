@@ -49,6 +49,14 @@ export const RATIOS: readonly RatioSpec[] = [
     denominator: 'raw_hmac_post_cpu_us_per_delivery',
   },
   {
+    // Both drains saturate the same cores, so the CPU they cost per delivery bounds
+    // ratio_pipeline: what Herald could reach here at its present CPU cost.
+    key: 'ratio_pipeline_cpu_bound',
+    label: 'raw ÷ Herald CPU per delivery, every process (bounds ratio_pipeline)',
+    numerator: 'raw_hmac_post_total_cpu_us_per_delivery',
+    denominator: 'herald_total_cpu_us_per_delivery',
+  },
+  {
     key: 'ratio_publish_seq',
     label: 'publish ÷ raw add, sequential',
     numerator: 'herald_publish_seq_per_s',

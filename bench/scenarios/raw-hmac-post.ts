@@ -17,7 +17,7 @@ export const rawHmacPost: Scenario = {
     const pair = createQueuePair(ctx, QUEUE_NAME, createHmacPostProcessor(pool, createSigningKey()));
     try {
       let n = 0;
-      const { perS, cpuUsPerJob } = await measureDrainPerSecond(ctx, pair, JOBS, () => ({
+      const { perS, cpuUsPerJob, redisCpuUsPerJob } = await measureDrainPerSecond(ctx, pair, JOBS, () => ({
         userId: `usr_${++n}`,
         enqueuedAtMs: performance.now(),
       }));
@@ -33,6 +33,19 @@ export const rawHmacPost: Scenario = {
           key: 'raw_hmac_post_cpu_us_per_delivery',
           label: 'process CPU per delivery (worker + sink)',
           value: cpuUsPerJob,
+          unit: 'µs',
+        },
+        {
+          key: 'raw_hmac_post_redis_cpu_us_per_delivery',
+          label: 'Redis CPU per delivery',
+          value: redisCpuUsPerJob,
+          unit: 'µs',
+        },
+        {
+          // Every process a delivery costs CPU in; herald-pipeline's counterpart adds Postgres.
+          key: 'raw_hmac_post_total_cpu_us_per_delivery',
+          label: 'CPU per delivery, every process (worker + sink + Redis)',
+          value: cpuUsPerJob + redisCpuUsPerJob,
           unit: 'µs',
         },
         // Taken while the worker, pool and sink are all still alive: the footprint under load.
