@@ -4,11 +4,13 @@ import {
   ADMIN_EMAIL,
   ADMIN_PASSWORD,
   addAppWithWebhook,
+  loginCounterTtls,
   signInAgent,
   usePanelSuite,
   tokenOf,
   type Agent,
 } from './panel-test-harness.js';
+import { LOGIN_MAX_ATTEMPTS } from './panel.routes.js';
 import { parseHeaderLines } from './webhook-detail.routes.js';
 
 const h = usePanelSuite();
@@ -199,6 +201,30 @@ describe('panel webhook detail', () => {
       'webhook.reveal_secret',
     ]);
     expect(audit.every((a) => a.actor_label === ADMIN_EMAIL)).toBe(true);
+  });
+
+  test('when the password to reveal the secret is guessed too often, even the right one is refused until the window ends', async () => {
+    const { appId, webhookId, secret } = await setup();
+    const agent = await login();
+    const token = await tokenOf(agent);
+    const path = `/apps/${appId}/webhooks/${webhookId}`;
+    for (let i = 0; i < LOGIN_MAX_ATTEMPTS; i++) {
+      await agent
+        .post(`${path}/reveal-secret`)
+        .type('form')
+        .send({ _csrf: token, password: `guess number ${i}` })
+        .expect(303);
+    }
+    const refused = await agent
+      .post(`${path}/reveal-secret`)
+      .type('form')
+      .send({ _csrf: token, password: ADMIN_PASSWORD })
+      .expect(303);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    const page = await agent.get(path).expect(200);
+    expect(page.text).toContain('Too many attempts. Try again later. The secret was not shown.');
+    expect(page.text).not.toContain(secret);
+    expect(await loginCounterTtls(h)).toHaveLength(1);
   });
 
   test('when any new POST comes without the CSRF token, it is refused with 403 and nothing changes', async () => {

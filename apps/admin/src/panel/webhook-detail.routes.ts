@@ -73,7 +73,7 @@ function headerLines(headers: Record<string, string>): string {
 }
 
 export function registerWebhookDetailRoutes(router: Router, ctx: PanelContext): void {
-  const { engine } = ctx;
+  const { engine, loginRateLimit } = ctx;
 
   router.get('/apps/:appId/webhooks/:webhookId', async (req, res) => {
     const app = await appFromPath(ctx, req);
@@ -222,6 +222,18 @@ export function registerWebhookDetailRoutes(router: Router, ctx: PanelContext): 
     const back = webhookPath(app.id, webhookId);
     const webhook = await getWebhook(engine, app.id, webhookId);
     const admin = currentAdmin(res);
+    // The password asked again is a password guess like any other (a stolen
+    // session must not get unlimited tries): same throttle as the login form.
+    const ip = req.ip ?? 'unknown';
+    const verdict = await loginRateLimit.countAttempt(ip, admin.email);
+    if (!verdict.allowed) {
+      res.set('Retry-After', String(verdict.retryAfterSeconds));
+      setFlash(req, {
+        type: 'error',
+        message: 'Too many attempts. Try again later. The secret was not shown.',
+      });
+      return redirectAfterSave(req, res, back);
+    }
     const password = field(req, 'password');
     const found = await findAdminByEmail(engine.db, admin.email);
     const ok =
@@ -239,6 +251,7 @@ export function registerWebhookDetailRoutes(router: Router, ctx: PanelContext): 
       setFlash(req, { type: 'error', message: 'Password: incorrect. The secret was not shown.' });
       return redirectAfterSave(req, res, back);
     }
+    await loginRateLimit.clear(ip, admin.email);
     const secret = await revealWebhookSecret(engine, actorOf(req, admin), app.id, webhookId);
     setFlash(req, {
       type: 'success',
