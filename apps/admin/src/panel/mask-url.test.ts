@@ -22,6 +22,21 @@ describe('maskWebhookUrl', () => {
     );
   });
 
+  test('when the host is written fully qualified or the path ends in a slash, the token is still masked', () => {
+    expect(maskWebhookUrl('https://discord.com./api/webhooks/456/LeakedToken')).toBe(
+      'https://discord.com./api/webhooks/456/••••••',
+    );
+    expect(maskWebhookUrl('https://API.Telegram.org./botBOT:TOKEN/sendMessage')).toBe(
+      'https://api.telegram.org./bot••••••/sendMessage',
+    );
+    expect(maskWebhookUrl('https://hooks.slack.com/services/T0/B0/SLACKSECRET/')).toBe(
+      'https://hooks.slack.com/services/T0/B0/••••••/',
+    );
+    expect(maskWebhookUrl('https://hooks.slack.com./services/T0/B0/SLACKSECRET')).toBe(
+      'https://hooks.slack.com./services/T0/B0/••••••',
+    );
+  });
+
   test('when the URL is an ordinary endpoint, only query values are masked', () => {
     expect(maskWebhookUrl('https://example.com:8443/hooks/herald')).toBe(
       'https://example.com:8443/hooks/herald',

@@ -22,7 +22,8 @@ export function maskWebhookUrl(raw: string): string {
   } catch {
     return MASK;
   }
-  const host = url.hostname.toLowerCase();
+  // A fully qualified name (`discord.com.`) reaches the same service.
+  const host = url.hostname.toLowerCase().replace(/\.$/, '');
   let path = url.pathname;
   if (DISCORD_HOSTS.has(host)) {
     // /api/webhooks/<id>/<token>[/…] (also /api/v10/webhooks/…)
@@ -31,7 +32,7 @@ export function maskWebhookUrl(raw: string): string {
     path = path.replace(/^\/bot[^/]+/i, `/bot${MASK}`);
   } else if (host === 'hooks.slack.com') {
     // /services/<team>/<bot>/<secret>, /workflows/…/<secret>, /triggers/…/<secret>
-    path = path.replace(/^(\/(?:services|workflows|triggers)\/(?:[^/]+\/)*)[^/]+$/i, `$1${MASK}`);
+    path = path.replace(/^(\/(?:services|workflows|triggers)\/(?:[^/]+\/)*)[^/]+(\/?)$/i, `$1${MASK}$2`);
   }
   const query = [...url.searchParams.keys()].map((k) => `${encodeURIComponent(k)}=${MASK}`).join('&');
   const port = url.port ? `:${url.port}` : '';

@@ -355,6 +355,34 @@ describe('panel webhooks', () => {
     expect(audit).toEqual([{ action: 'webhook.create', actor_id: h.admin.id }]);
   });
 
+  test.each([
+    ['https://discord.com/api/webhooks/123/DiscordToken', 'discord', 'It sends Discord messages'],
+    [
+      'https://api.telegram.org/bot1:TelegramToken/sendMessage?chat_id=42',
+      'telegram',
+      'It sends Telegram messages',
+    ],
+    ['https://hooks.slack.com/services/T0/B0/SlackSecret', 'slack', 'It sends Slack messages'],
+    ['https://hooks.example.com/discord.com/api/webhooks/1/2', 'standard', null],
+  ])(
+    'when %s is added from the modal, the webhook gets the format its URL suggests (%s)',
+    async (url, format, note) => {
+      const appId = await makeApp();
+      const agent = await login();
+      await agent
+        .post(`/apps/${appId}/webhooks`)
+        .type('form')
+        .send({ _csrf: await tokenOf(agent), url })
+        .expect(303);
+      const [webhook] = (await listWebhooks(h.engine, appId)).data;
+      expect(webhook!.format).toBe(format);
+      const page = await agent.get(`/apps/${appId}/webhooks`).expect(200);
+      expect(page.text).toMatch(/toast-success[\s\S]*Webhook added\./);
+      if (note === null) expect(page.text).not.toContain('It sends');
+      else expect(page.text).toContain(note);
+    },
+  );
+
   test('when the URL is refused by the engine, an error toast names the field and the modal reopens with the input', async () => {
     const appId = await makeApp();
     const agent = await login();

@@ -5,6 +5,7 @@ import {
   deleteAllWebhooks,
   deleteWebhook,
   listWebhooks,
+  proposeFormat,
   setWebhookState,
   type App,
 } from '@herald/engine';
@@ -31,6 +32,8 @@ function webhookIdFromPath(req: Request): string {
   return id;
 }
 
+const FORMAT_NAMES = { discord: 'Discord', telegram: 'Telegram', slack: 'Slack' } as const;
+
 function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
 }
@@ -54,15 +57,24 @@ export function registerWebhookRoutes(router: Router, ctx: PanelContext): void {
     const app = await appFromPath(ctx, req);
     const url = field(req, 'url').trim();
     const userAgent = field(req, 'userAgent');
+    // The modal asks for the URL only: a Discord, Telegram or Slack URL gets
+    // that platform's format (a Standard Webhooks body would be refused there);
+    // the webhook's page can change it, since any URL may use any format.
+    const format = proposeFormat(url);
     try {
       const created = await createWebhook(engine, actorOf(req, admin), app.id, {
         url,
+        format,
         userAgent: userAgent.trim() === '' ? null : userAgent,
       });
       const warning = created.warnings.length > 0 ? ` Note: ${created.warnings.join('; ')}.` : '';
+      const formatNote =
+        format === 'standard'
+          ? ''
+          : ` It sends ${FORMAT_NAMES[format]} messages, as its URL suggests (the webhook's page can change that).`;
       setFlash(req, {
         type: 'success',
-        message: `Webhook added.${warning}`,
+        message: `Webhook added.${formatNote}${warning}`,
         revealCiphertext: engine.keyring.encrypt(created.secret),
         revealLabel: `Signing secret for ${maskWebhookUrl(created.webhook.url)}`,
       });
