@@ -55,8 +55,10 @@ RUN apt-get update \
 
 # --parents keeps apps/<name>/package.json in place (a plain COPY of a glob
 # would flatten them into one file). New workspace packages are picked up
-# by the globs without editing this file.
-COPY --parents package.json pnpm-lock.yaml pnpm-workspace.yaml apps/*/package.json packages/*/package.json examples/*/package.json ./
+# by the globs without editing this file; bench/ is named, and so are the two
+# bin files, because pnpm links a bin (node_modules/.bin/herald, bench) only
+# when its file exists at install time.
+COPY --parents package.json pnpm-lock.yaml pnpm-workspace.yaml apps/*/package.json packages/*/package.json examples/*/package.json bench/package.json apps/cli/bin/herald.mjs bench/bin.mjs ./
 
 # NODE_ENV is deliberately unset here: with NODE_ENV=production pnpm would
 # skip devDependencies, and tsx is one.

@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Herald } from '@herald/client';
@@ -36,6 +38,7 @@ import {
 } from '@herald/testkit';
 
 const CLI = 'apps/cli/src/main.ts';
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const PASSWORD = 'correct horse battery staple';
 // One key for the CLI, the worker and this file, so each reads the others' secrets.
 const SECRET_KEY = randomBytes(32).toString('base64');
@@ -528,6 +531,37 @@ describe('pnpm herald', () => {
       const missingWebhook = await herald(['deliveries', '--webhook', 'wh_00000000000000000000000000']);
       expect(missingWebhook.code).toBe(1);
       expect(missingWebhook.json.error.code).toBe('not_found');
+    });
+
+    // As a user types it: through pnpm, whose script banner would land on stdout.
+    test('when run as `pnpm herald … --json`, stdout holds only the one JSON document', async () => {
+      const pnpm = (args: string[]): Promise<{ code: number | null; stdout: string }> =>
+        new Promise((resolve, reject) => {
+          execFile(
+            'pnpm',
+            args,
+            { cwd: REPO_ROOT, env: { ...process.env, ...envFor(prefix) }, timeout: 30_000 },
+            (error, stdout) => {
+              if (error && typeof error.code !== 'number') {
+                reject(new Error(`pnpm ${args.join(' ')} did not run: ${error.message}`));
+              } else resolve({ code: error ? (error.code as number) : 0, stdout });
+            },
+          );
+        });
+      const created = await pnpm(['herald', 'app', 'create', 'through pnpm', '--json']);
+      expect(created.code).toBe(0);
+      expect(JSON.parse(created.stdout)).toEqual({
+        id: expect.stringMatching(/^app_/),
+        name: 'through pnpm',
+        createdAt: expect.any(String),
+      });
+      const refused = await pnpm(['herald', 'frobnicate', '--json']);
+      expect(refused.code).toBe(2);
+      expect(JSON.parse(refused.stdout)).toEqual({ error: { code: 'usage', message: expect.any(String) } });
+      // `pnpm bench --json` likewise: a usage error leaves stdout empty (a banner would not).
+      const bench = await pnpm(['bench', '--only', 'no-such-scenario', '--json']);
+      expect(bench.code).toBe(2);
+      expect(bench.stdout).toBe('');
     });
 
     test('when --help is asked for, the commands are listed and the exit code is 0', async () => {
