@@ -1,5 +1,5 @@
 import { ValidationError } from './errors.js';
-import { checkEventInput, parseEventInput } from './event-input.js';
+import { MAX_EVENT_DATA_DEPTH, checkEventInput, parseEventInput } from './event-input.js';
 
 describe('checkEventInput', () => {
   test('when the event is well formed, there are no issues and the data JSON is returned', () => {
@@ -33,6 +33,38 @@ describe('checkEventInput', () => {
       'data',
     ]);
     expect(checkEventInput({ type: 't', data: { s: 'a\\u0000b' } }).issues).toEqual([]);
+  });
+
+  test('when data holds a lone surrogate (in a value or a key), it is refused; whole characters and the escaped text are not', () => {
+    for (const data of [
+      { s: 'cut \ud83d' },
+      { s: '\ude00 tail' },
+      { ['k\udfff']: 1 },
+      { a: [{ b: '\ud800' }] },
+    ]) {
+      expect(checkEventInput({ type: 't', data }).issues).toEqual([
+        {
+          field: 'data',
+          message:
+            'must not contain a lone UTF-16 surrogate (half of a character, e.g. a string cut inside an emoji)',
+        },
+      ]);
+    }
+    expect(checkEventInput({ type: 't', data: { s: 'emoji 😀 ok', t: 'text \\ud800' } }).issues).toEqual([]);
+  });
+
+  test(`when data nests deeper than ${MAX_EVENT_DATA_DEPTH}, it is refused; brackets inside strings do not count`, () => {
+    // An object `depth` levels deep, arrays and objects taking turns, an object outermost.
+    const nest = (depth: number): Record<string, unknown> => {
+      let value: unknown = {};
+      for (let level = depth - 1; level >= 1; level--) value = level % 2 === 1 ? { n: value } : [value];
+      return value as Record<string, unknown>;
+    };
+    expect(checkEventInput({ type: 't', data: nest(MAX_EVENT_DATA_DEPTH) }).issues).toEqual([]);
+    expect(checkEventInput({ type: 't', data: nest(MAX_EVENT_DATA_DEPTH + 1) }).issues).toEqual([
+      { field: 'data', message: `must not nest arrays and objects more than ${MAX_EVENT_DATA_DEPTH} deep` },
+    ]);
+    expect(checkEventInput({ type: 't', data: { s: '['.repeat(1000) + '"{' } }).issues).toEqual([]);
   });
 
   test('when data has a cycle, it is refused rather than thrown', () => {

@@ -13,6 +13,67 @@ export function jsonHasNul(json: string): boolean {
   return JSON_NUL.test(json);
 }
 
+// A lone UTF-16 surrogate, as JSON.stringify writes it: an escape (it writes a
+// valid pair as the character itself), after an even run of backslashes.
+const JSON_LONE_SURROGATE = /(?<!\\)(?:\\\\)*\\ud[89a-f][0-9a-f]{2}/i;
+
+/**
+ * True when JSON text (from JSON.stringify) holds a lone surrogate — a string
+ * cut inside an emoji, say — which Postgres jsonb refuses
+ * ("Unicode low surrogate must follow a high surrogate").
+ */
+export function jsonHasLoneSurrogate(json: string): boolean {
+  return JSON_LONE_SURROGATE.test(json);
+}
+
+/**
+ * Deepest nesting of arrays and objects allowed in event data. Postgres'
+ * jsonb parser recurses and gives up ("stack depth limit exceeded") at a few
+ * thousand levels, which 256 KiB could otherwise reach; real payloads nest a
+ * handful deep.
+ */
+export const MAX_EVENT_DATA_DEPTH = 64;
+
+/** How deep arrays and objects nest in JSON text (0 for a scalar); strings are skipped. */
+export function jsonDepth(json: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      depth++;
+      if (depth > deepest) deepest = depth;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return deepest;
+}
+
+/**
+ * Why Postgres would refuse this serialized event data, as a field message
+ * (undefined: it would not). Every producer checks it, and so does the worker
+ * on a job made elsewhere: caught before publishing, such data cannot be
+ * delivered by a first attempt and then fail the event's rows.
+ */
+export function jsonDataProblem(json: string): string | undefined {
+  if (jsonHasNul(json)) return 'must not contain the NUL character (\\u0000)';
+  if (jsonHasLoneSurrogate(json)) {
+    return 'must not contain a lone UTF-16 surrogate (half of a character, e.g. a string cut inside an emoji)';
+  }
+  if (jsonDepth(json) > MAX_EVENT_DATA_DEPTH) {
+    return `must not nest arrays and objects more than ${MAX_EVENT_DATA_DEPTH} deep`;
+  }
+  return undefined;
+}
+
 export interface EventInput {
   type: string;
   data: Record<string, unknown>;
@@ -59,10 +120,9 @@ export function checkEventInput(
     if (dataJson !== undefined && Buffer.byteLength(dataJson, 'utf8') > limit) {
       at('data', `must be at most ${limit} bytes as JSON`);
     }
-    // Postgres jsonb refuses NUL: caught here, it cannot fail a whole fan-out batch later.
-    if (dataJson !== undefined && jsonHasNul(dataJson)) {
-      at('data', 'must not contain the NUL character (\\u0000)');
-    }
+    // What Postgres jsonb refuses, caught here, cannot fail the event's rows later.
+    const problem = dataJson === undefined ? undefined : jsonDataProblem(dataJson);
+    if (problem !== undefined) at('data', problem);
   }
   if (idempotencyKey !== undefined) {
     if (

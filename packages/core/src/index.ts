@@ -6,6 +6,10 @@ export { HERALD_VERSION } from './version.js';
 export { StartupError, WORKER_ENTRY, WORKER_NODE_FLAGS, nodeArgsFor, runMain } from './startup.js';
 export {
   EVENT_TYPE_PATTERN,
+  MAX_EVENT_DATA_DEPTH,
+  jsonDataProblem,
+  jsonDepth,
+  jsonHasLoneSurrogate,
   jsonHasNul,
   MAX_EVENT_DATA_BYTES,
   MAX_IDEMPOTENCY_KEY_LENGTH,

@@ -29,6 +29,11 @@ describe('parseEventJobData (the {events} job payload boundary)', () => {
     ['a timestamp of no real day', { ...GOOD, timestamp: '2026-13-45T00:00:00Z' }],
     ['data that is an array', { ...GOOD, data: [1] }],
     ['a NUL character in nested data', { ...GOOD, data: { a: { b: 'x\u0000y' } } }],
+    ['a lone surrogate in data', { ...GOOD, data: { s: '\ud800' } }],
+    ['a day February does not have', { ...GOOD, timestamp: '2026-02-30T00:00:00Z' }],
+    ['the year 0', { ...GOOD, timestamp: '0000-01-01T00:00:00Z' }],
+    ['the hour 24', { ...GOOD, timestamp: '2026-01-01T24:00:00Z' }],
+    ['an offset of 23 hours', { ...GOOD, timestamp: '2026-01-01T00:00:00+23:00' }],
     ['an empty idempotency key', { ...GOOD, idempotencyKey: '' }],
   ])(
     'when the job has %s, it is refused (the rows would be, after a first attempt went out)',

@@ -1,5 +1,5 @@
 import type { JobsOptions } from 'bullmq';
-import { EVENT_TYPE_PATTERN, jsonHasNul } from '@herald/core';
+import { EVENT_TYPE_PATTERN, jsonDataProblem } from '@herald/core';
 
 /** A published event, as the `{events}` queue carries it. */
 export interface EventJobData {
@@ -103,11 +103,43 @@ const isString = (v: unknown, max = 512): v is string =>
 const isCount = (v: unknown): v is number =>
   Number.isInteger(v) && (v as number) >= 0 && (v as number) < 1_000_000;
 
-const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})$/;
+const ISO_TIMESTAMP =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,6})?(?:Z|[+-](\d{2}):(\d{2}))$/;
+
+/**
+ * An ISO-8601 instant that exists and that Postgres' timestamptz takes:
+ * `Date.parse` alone accepts 2026-02-30 (as March 2) and year 0, which Postgres
+ * refuses, and offsets Postgres does not take.
+ */
+function isRealTimestamp(text: string): boolean {
+  const m = ISO_TIMESTAMP.exec(text);
+  if (m === null) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const offsetOk = m[7] === undefined || (Number(m[7]) <= 14 && Number(m[8]) <= 59);
+  return (
+    year >= 1 &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59 &&
+    offsetOk
+  );
+}
 
 /**
  * Job payloads are an input boundary: refuse anything not made by Herald, and
- * anything the event's rows would refuse (type, timestamp, a NUL in data) —
+ * anything the event's rows would refuse (type, timestamp, data jsonb refuses) —
  * a first attempt may go out before those rows are written.
  */
 export function parseEventJobData(raw: unknown): EventJobData {
@@ -125,9 +157,8 @@ export function parseEventJobData(raw: unknown): EventJobData {
     Array.isArray(d.data) ||
     (d.idempotencyKey !== undefined && !isString(d.idempotencyKey, 256)) ||
     !EVENT_TYPE_PATTERN.test(d.type) ||
-    !ISO_TIMESTAMP.test(d.timestamp) ||
-    Number.isNaN(Date.parse(d.timestamp)) ||
-    jsonHasNul(JSON.stringify(d.data))
+    !isRealTimestamp(d.timestamp) ||
+    jsonDataProblem(JSON.stringify(d.data)) !== undefined
   ) {
     fail('event job');
   }

@@ -170,6 +170,8 @@ describe('API events', () => {
     ['array data', '{"type":"t","data":[1,2]}', 422, 'data'],
     ['string data', '{"type":"t","data":"x"}', 422, 'data'],
     ['data with a NUL character', '{"type":"t","data":{"s":"a\\u0000b"}}', 422, 'data'],
+    ['data with a lone surrogate', '{"type":"t","data":{"s":"cut \\ud83d"}}', 422, 'data'],
+    ['data nested 65 deep', `{"type":"t","data":${'{"a":'.repeat(65)}1${'}'.repeat(65)}}`, 422, 'data'],
     ['an unknown field', '{"type":"t","data":{},"app":"app_01JDQ7Z1V3N8G4XK2M6R9T5B7C"}', 422, 'app'],
     ['an empty idempotency key', '{"type":"t","data":{},"idempotencyKey":""}', 422, 'idempotencyKey'],
     ['a numeric idempotency key', '{"type":"t","data":{},"idempotencyKey":7}', 422, 'idempotencyKey'],
