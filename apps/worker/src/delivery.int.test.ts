@@ -1,5 +1,6 @@
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import {
+  PAYLOAD_PRUNED_ERROR,
   reconcileDeliveries,
   deleteAllWebhooks,
   deleteWebhook,
@@ -10,6 +11,7 @@ import {
   setWebhookState,
   CLI_ACTOR,
 } from '@herald/engine';
+import { jest } from '@jest/globals';
 import {
   startReceiver,
   sleep,
@@ -418,9 +420,96 @@ describe('delivery engine', () => {
     await h.t.db.updateTable('deliveries').set({ status: 'pending' }).where('id', '=', held!.id).execute();
     await setWebhookState(h.engine, CLI_ACTOR, h.appId, webhookId, 'enabled');
     const result = await reconcileDeliveries(h.engine, { deliveryIds: [held!.id] });
-    expect(result).toEqual({ checked: 1, requeued: 1 });
+    expect(result).toEqual({ checked: 1, requeued: 1, released: 0 });
     await waitForStatus(h, webhookId, 'succeeded');
     expect(r.requests).toHaveLength(1);
+  });
+
+  test('when a delivery finishes while the reconciler looks its job up, it is not queued again', async () => {
+    const r = await receiver();
+    const { id: webhookId } = await h.addWebhook({ url: r.url });
+    await setWebhookState(h.engine, CLI_ACTOR, h.appId, webhookId, 'paused');
+    await h.client.publish({ app: h.appId, type: 'user.register', data: {} });
+    const [held] = await waitForStatus(h, webhookId, 'held');
+    await h.t.db
+      .updateTable('deliveries')
+      .set({ status: 'pending', next_attempt_at: new Date(Date.now() - 600_000) })
+      .where('id', '=', held!.id)
+      .execute();
+    // Its job completes between the reconciler's read and its lookup: the
+    // outcome is committed first, then BullMQ removes the finished job.
+    const queue = h.engine.queues.deliveries;
+    const lookup = jest.spyOn(queue, 'getJobState').mockImplementation(async (id: string) => {
+      await h.t.db
+        .updateTable('deliveries')
+        .set({ status: 'succeeded', attempts: 1, next_attempt_at: null, updated_at: new Date() })
+        .where('id', '=', id)
+        .execute();
+      return 'unknown';
+    });
+    try {
+      const result = await reconcileDeliveries(h.engine, { overdueMs: 60_000 });
+      expect(result).toMatchObject({ checked: 1, requeued: 0 });
+    } finally {
+      lookup.mockRestore();
+    }
+    expect(await queue.getJob(held!.id)).toBeUndefined();
+    expect((await deliveryRows(h, webhookId)).map((d) => d.status)).toEqual(['succeeded']);
+  });
+
+  test('when a delivery was held after its webhook was resumed (a worker that had not yet heard), the reconciler releases it', async () => {
+    const r = await receiver();
+    const { id: webhookId } = await h.addWebhook({ url: r.url });
+    await setWebhookState(h.engine, CLI_ACTOR, h.appId, webhookId, 'paused');
+    await h.client.publish({ app: h.appId, type: 'user.register', data: {} });
+    const [held] = await waitForStatus(h, webhookId, 'held');
+    await h.t.db
+      .updateTable('deliveries')
+      .set({ updated_at: new Date(Date.now() - 600_000) })
+      .where('id', '=', held!.id)
+      .execute();
+    // While the webhook is paused, holding is right.
+    expect((await reconcileDeliveries(h.engine, { overdueMs: 60_000 })).released).toBe(0);
+    // Resumed, and the resume's own release already ran (it found nothing: this row came after it).
+    await h.t.db.updateTable('webhooks').set({ state: 'enabled' }).where('id', '=', webhookId).execute();
+    await h.engine.shared.webhookChanges.notify(h.appId);
+    expect((await reconcileDeliveries(h.engine, { overdueMs: 60_000 })).released).toBe(1);
+    await waitForStatus(h, webhookId, 'succeeded');
+    expect(r.requests).toHaveLength(1);
+    expect((await reconcileDeliveries(h.engine, { overdueMs: 60_000 })).released).toBe(0);
+  });
+
+  test('when retention dropped the payload, retry and replay refuse and change nothing; a lost one becomes dead instead of pending forever', async () => {
+    const r = await receiver();
+    const { id: webhookId } = await h.addWebhook({ url: r.url });
+    await setWebhookState(h.engine, CLI_ACTOR, h.appId, webhookId, 'paused');
+    const { id: eventId } = await h.client.publish({ app: h.appId, type: 'user.register', data: {} });
+    const [held] = await waitForStatus(h, webhookId, 'held');
+    await h.t.db.updateTable('deliveries').set({ status: 'dead' }).where('id', '=', held!.id).execute();
+    await h.t.db.updateTable('events').set({ payload: null }).where('id', '=', eventId).execute();
+    await setWebhookState(h.engine, CLI_ACTOR, h.appId, webhookId, 'enabled');
+
+    await expect(retryDelivery(h.engine, CLI_ACTOR, h.appId, held!.id)).rejects.toThrow(
+      'the event payload is no longer kept',
+    );
+    const replay = await replayWebhook(h.engine, CLI_ACTOR, h.appId, webhookId, {
+      since: new Date(Date.now() - 3_600_000),
+      status: 'dead',
+    });
+    expect(replay.count).toBe(0);
+    expect((await deliveryRows(h, webhookId)).map((d) => d.status)).toEqual(['dead']);
+
+    // Pending with its job lost: nothing to send, so dead with the reason — not found again on every run.
+    await h.t.db
+      .updateTable('deliveries')
+      .set({ status: 'pending', next_attempt_at: new Date(Date.now() - 600_000) })
+      .where('id', '=', held!.id)
+      .execute();
+    expect(await reconcileDeliveries(h.engine, { overdueMs: 60_000 })).toMatchObject({ requeued: 0 });
+    const [row] = await deliveryRows(h, webhookId);
+    expect(row).toMatchObject({ status: 'dead', last_error: PAYLOAD_PRUNED_ERROR });
+    expect(await reconcileDeliveries(h.engine, { overdueMs: 60_000 })).toMatchObject({ checked: 0 });
+    expect(r.requests).toHaveLength(0);
   });
 
   test('when the maintenance queue runs a prune job, events past retention go and recent ones stay', async () => {

@@ -46,6 +46,7 @@ export {
 } from './webhooks/webhooks.service.js';
 export type { CreatedWebhook, Page } from './webhooks/webhooks.service.js';
 export {
+  PAYLOAD_PRUNED_ERROR,
   listDeliveries,
   reconcileDeliveries,
   releaseHeldDeliveries,

@@ -15,10 +15,17 @@ interface RequeueRow {
   attempts: number;
 }
 
+/** What a delivery whose event payload retention dropped records as its last error. */
+export const PAYLOAD_PRUNED_ERROR =
+  "its event's payload was dropped by retention (HERALD_PAYLOAD_RETENTION): nothing left to send";
+
 /**
  * Builds jobs for deliveries from their rows (the event body comes from
  * Postgres) and queues them. A job that still exists under the delivery's id
- * is removed first unless a worker holds it right now.
+ * is removed first unless a worker holds it right now. A delivery whose event
+ * payload retention dropped cannot be sent any more: it becomes dead, with
+ * PAYLOAD_PRUNED_ERROR, instead of staying pending with no job (where the
+ * reconciler would find it again on every run).
  */
 async function requeue(
   engine: Engine,
@@ -33,10 +40,13 @@ async function requeue(
     .execute();
   const byId = new Map(events.map((e) => [e.id, e]));
   const jobs: DeliveryToEnqueue[] = [];
+  const unsendable: string[] = [];
   for (const r of rows) {
     const event = byId.get(r.event_id);
-    // Retention may have dropped the payload: nothing left to send.
-    if (!event || event.payload === null) continue;
+    if (!event || event.payload === null) {
+      unsendable.push(r.id);
+      continue;
+    }
     await engine.queues.deliveries.remove(r.id).catch(() => 0);
     jobs.push({
       deliveryId: r.id,
@@ -51,6 +61,19 @@ async function requeue(
       attemptOffset: r.attempts,
       scheduleOffset: mode === 'fresh-schedule' ? 0 : r.attempts,
     });
+  }
+  if (unsendable.length > 0) {
+    await engine.db
+      .updateTable('deliveries')
+      .set({
+        status: 'dead',
+        next_attempt_at: null,
+        last_error: PAYLOAD_PRUNED_ERROR,
+        updated_at: sql`now()`,
+      })
+      .where('id', 'in', unsendable)
+      .where('status', 'in', ['pending', 'failed'])
+      .execute();
   }
   await enqueueDeliveries(engine.queues.deliveries, jobs);
   return jobs.length;
@@ -110,7 +133,9 @@ export async function retryDelivery(
   const row = await engine.db
     .selectFrom('deliveries as d')
     .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
-    .select(['d.id', 'd.event_id', 'd.webhook_id', 'd.app_id', 'd.attempts', 'w.deleted_at'])
+    .innerJoin('events as e', 'e.id', 'd.event_id')
+    .select(['d.id', 'w.deleted_at'])
+    .select(sql<boolean>`e.payload is null`.as('pruned'))
     .where('d.id', '=', deliveryId)
     .where('d.app_id', '=', appId)
     .executeTakeFirst();
@@ -120,13 +145,14 @@ export async function retryDelivery(
       { field: 'deliveryId', message: 'its webhook was deleted' },
     ]);
   }
-  const rows = await markPending(engine, [deliveryId], DELIVERY_STATUSES);
-  const queued = await requeue(engine, rows, 'fresh-schedule');
-  if (queued === 0) {
+  // Refused before anything changes: the delivery keeps its status.
+  if (row.pruned) {
     throw new ValidationError('the event payload is no longer kept', [
       { field: 'deliveryId', message: 'its event payload was pruned' },
     ]);
   }
+  const rows = await markPending(engine, [deliveryId], DELIVERY_STATUSES);
+  await requeue(engine, rows, 'fresh-schedule');
   await recordAudit(engine.db, actor, {
     action: 'delivery.retry',
     appId,
@@ -181,7 +207,17 @@ export async function replayWebhook(
     .where('webhook_id', '=', webhookId)
     .where('status', 'in', statuses)
     .where('created_at', '>=', options.since)
-    .$if(options.until !== undefined, (q) => q.where('created_at', '<', options.until!));
+    .$if(options.until !== undefined, (q) => q.where('created_at', '<', options.until!))
+    // Nothing to send where retention dropped the payload: left as they are.
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('events')
+          .select(sql`1`.as('one'))
+          .whereRef('events.id', '=', 'deliveries.event_id')
+          .where('events.payload', 'is not', null),
+      ),
+    );
   const { total } = await base.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow();
   const replayId = newId('replay');
   let count = 0;
@@ -273,16 +309,21 @@ export async function listDeliveries(
 /**
  * Re-queues overdue pending/failed deliveries whose job is gone (lost
  * between commit and enqueue, or failed by BullMQ as stalled). A job that is
- * waiting, delayed or active is left alone.
+ * waiting, delayed or active is left alone, and so is a row that changed
+ * while its job was looked up (the job finished meanwhile: BullMQ removes
+ * finished jobs, so it looked gone, but its outcome was committed before it
+ * was acknowledged). The periodic run (no `deliveryIds`) also releases held
+ * deliveries of enabled webhooks: a worker whose cache had not yet seen a
+ * resume may hold a delivery just after the resume released the others.
  */
 export async function reconcileDeliveries(
   engine: Engine,
   options: { overdueMs?: number; limit?: number; deliveryIds?: string[] } = {},
-): Promise<{ checked: number; requeued: number }> {
+): Promise<{ checked: number; requeued: number; released: number }> {
   const overdueMs = options.overdueMs ?? 120_000;
   let query = engine.db
     .selectFrom('deliveries')
-    .select(['id', 'event_id', 'webhook_id', 'app_id', 'attempts'])
+    .select(['id', 'event_id', 'webhook_id', 'app_id', 'attempts', 'updated_at'])
     .where('status', 'in', ['pending', 'failed']);
   query = options.deliveryIds
     ? query.where('id', 'in', options.deliveryIds.length > 0 ? options.deliveryIds : [''])
@@ -291,10 +332,53 @@ export async function reconcileDeliveries(
         .orderBy('next_attempt_at')
         .limit(options.limit ?? 1000);
   const rows = await query.execute();
-  const lost: RequeueRow[] = [];
+  const gone: typeof rows = [];
   for (const row of rows) {
     const state = await engine.queues.deliveries.getJobState(row.id);
-    if (state === 'unknown' || state === 'failed' || state === 'completed') lost.push(row);
+    if (state === 'unknown' || state === 'failed' || state === 'completed') gone.push(row);
   }
-  return { checked: rows.length, requeued: await requeue(engine, lost, 'continue-schedule') };
+  const lost = await unchangedSince(engine, gone);
+  const requeued = await requeue(engine, lost, 'continue-schedule');
+  const released = options.deliveryIds ? 0 : await releaseStrandedHeld(engine, overdueMs, options.limit);
+  return { checked: rows.length, requeued, released };
+}
+
+/** The rows still pending or failed and untouched since they were read. */
+async function unchangedSince(
+  engine: Engine,
+  rows: readonly (RequeueRow & { updated_at: Date })[],
+): Promise<RequeueRow[]> {
+  if (rows.length === 0) return [];
+  const now = await engine.db
+    .selectFrom('deliveries')
+    .select(['id', 'updated_at'])
+    .where(
+      'id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .where('status', 'in', ['pending', 'failed'])
+    .execute();
+  const current = new Map(now.map((r) => [r.id, r.updated_at.getTime()]));
+  return rows.filter((r) => current.get(r.id) === r.updated_at.getTime());
+}
+
+/** Held deliveries of enabled webhooks, held for longer than `overdueMs`: released as a resume would. */
+async function releaseStrandedHeld(engine: Engine, overdueMs: number, limit = 1000): Promise<number> {
+  const stranded = await engine.db
+    .selectFrom('deliveries as d')
+    .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
+    .select('d.id')
+    .where('d.status', '=', 'held')
+    .where('w.state', '=', 'enabled')
+    .where('w.deleted_at', 'is', null)
+    .where('d.updated_at', '<', sql<Date>`now() - make_interval(secs => ${overdueMs / 1000})`)
+    .limit(limit)
+    .execute();
+  const rows = await markPending(
+    engine,
+    stranded.map((r) => r.id),
+    ['held'],
+  );
+  return requeue(engine, rows, 'continue-schedule');
 }
