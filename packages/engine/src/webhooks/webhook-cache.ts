@@ -62,7 +62,11 @@ export class WebhookCache {
     if (entry && now - entry.loadedAt < this.#ttlMs && now < entry.staleAt) return entry.targets;
     let loading = this.#loading.get(appId);
     if (!loading) {
-      loading = this.#load(appId).finally(() => this.#loading.delete(appId));
+      const started: Promise<Entry> = this.#load(appId).finally(() => {
+        // An invalidation may have replaced it with a newer load meanwhile.
+        if (this.#loading.get(appId) === started) this.#loading.delete(appId);
+      });
+      loading = started;
       this.#loading.set(appId, loading);
     }
     return (await loading).targets;
@@ -74,8 +78,15 @@ export class WebhookCache {
 
   invalidate(appId?: string): void {
     this.#generation++;
-    if (appId === undefined) this.#entries.clear();
-    else this.#entries.delete(appId);
+    // A load already running read the rows before the change: callers from
+    // now on start a new one instead of sharing its answer.
+    if (appId === undefined) {
+      this.#entries.clear();
+      this.#loading.clear();
+    } else {
+      this.#entries.delete(appId);
+      this.#loading.delete(appId);
+    }
   }
 
   /** Listens for invalidations (the feed holds its own connection until the subscription closes). */
