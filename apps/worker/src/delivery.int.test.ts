@@ -12,8 +12,11 @@ import {
   CLI_ACTOR,
 } from '@herald/engine';
 import { jest } from '@jest/globals';
+import { createDb } from '@herald/db';
 import {
+  TEST_POSTGRES_URL,
   startReceiver,
+  startTcpProxy,
   sleep,
   waitUntil,
   type ReceivedRequest,
@@ -555,5 +558,51 @@ describe('delivery engine', () => {
     expect(rest.data).toHaveLength(1);
     expect(rest.nextCursor).toBeNull();
     await expect(listDeliveries(h.engine, { appId: h.appId, status: 'lost' })).rejects.toThrow(/status/);
+  });
+});
+
+describe('delivery engine while Postgres is away', () => {
+  test('when the webhook cache cannot load before an attempt, the delivery waits without spending an attempt', async () => {
+    const postgres = new URL(TEST_POSTGRES_URL);
+    const proxy = await startTcpProxy({ host: postgres.hostname, port: Number(postgres.port || 5432) });
+    // The worker reaches Postgres only through the proxy; the test itself goes direct.
+    const h = await startHarness(
+      { retryScheduleMs: [1_500, 200, 200] },
+      {
+        workerDb: (url) =>
+          createDb({
+            connectionString: proxy.through(url),
+            maxConnections: 5,
+            applicationName: 'herald-worker',
+          }),
+      },
+    );
+    let answered = 0;
+    const r = await startReceiver((_req, res) => {
+      answered += 1;
+      res.writeHead(answered === 1 ? 500 : 200).end();
+    });
+    try {
+      const { id: webhookId } = await h.addWebhook({ url: r.url });
+      await h.client.publish({ app: h.appId, type: 'user.register', data: {} });
+      // The first attempt failed and is committed; its retry is 1.5 s away.
+      await waitForStatus(h, webhookId, 'failed');
+      // The cache is dropped (a webhook change) and Postgres goes away before the retry.
+      await h.engine.shared.webhookChanges.notify(h.appId);
+      await sleep(100);
+      await proxy.cut();
+      await sleep(4_000);
+      expect(r.requests).toHaveLength(1);
+      await proxy.restore();
+      await waitForStatus(h, webhookId, 'succeeded');
+      expect(r.requests.map((req) => req.headers['herald-attempt'])).toEqual(['1', '2']);
+      const [row] = await deliveryRows(h, webhookId);
+      expect(row!.attempts).toBe(2);
+    } finally {
+      await proxy.restore();
+      await h.close();
+      await r.close();
+      await proxy.close();
+    }
   });
 });

@@ -6,6 +6,8 @@ export { createTestDatabase, dropDatabase, seedDeliveryHistory, uniqueName } fro
 export type { TestDatabase } from './database.js';
 export { createTestRedis, deleteKeysWithPrefix, uniquePrefix } from './redis.js';
 export { unusedPort } from './ports.js';
+export { startTcpProxy } from './tcp-proxy.js';
+export type { TcpProxy } from './tcp-proxy.js';
 export { runProcess, startProcess } from './process.js';
 export type { ProcessResult, RunningProcess } from './process.js';
 export { startReceiver } from './receiver.js';

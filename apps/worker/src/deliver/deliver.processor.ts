@@ -21,6 +21,35 @@ export class RetryLaterError extends Error {
   }
 }
 
+/** How long a delivery waits when Postgres or Redis did not answer before its attempt. */
+export const SERVICE_WAIT_MS = 5_000;
+
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+]);
+
+/**
+ * Postgres or Redis unreachable or refusing connections for now (not a bad
+ * row or a bug): connection-class SQLSTATEs, socket errors, pg's and
+ * ioredis' own connection messages.
+ */
+export function isServiceUnavailable(error: unknown): boolean {
+  const e = error as { code?: unknown; name?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (/^(08|53|57P)/.test(code) || CONNECTION_CODES.has(code)) return true;
+  if (e?.name === 'MaxRetriesPerRequestError') return true;
+  const message = typeof e?.message === 'string' ? e.message : '';
+  return /Connection terminated|timeout exceeded when trying to connect|not queryable|Connection is closed/i.test(
+    message,
+  );
+}
+
 /** BullMQ `settings.backoffStrategy`: the delay the retry policy chose. */
 export function heraldBackoff(_attemptsMade: number, _type?: string, error?: Error): number {
   return error instanceof RetryLaterError ? error.delayMs : 5_000;
@@ -63,7 +92,19 @@ export function createDeliverProcessor(deps: DeliverDeps) {
       throw new UnrecoverableError('malformed delivery job');
     }
     const base = { deliveryId: data.deliveryId, webhookId: data.webhookId };
-    const target = await deps.cache.get(data.appId, data.webhookId);
+    // Postgres or Redis down before the attempt is no attempt: the job waits
+    // without counting one (a failed job would spend a place in the schedule
+    // and a herald-attempt number on every try until they came back).
+    const waitForServices = async (error: unknown): Promise<never> => {
+      if (!isServiceUnavailable(error)) throw error;
+      deps.log.warn(
+        { ...base, err: (error as Error).message, waitMs: SERVICE_WAIT_MS },
+        'service unavailable before the attempt; waiting',
+      );
+      await job.moveToDelayed(now() + SERVICE_WAIT_MS + Math.round(random() * 1_000), token);
+      throw new DelayedError();
+    };
+    const target = await deps.cache.get(data.appId, data.webhookId).catch(waitForServices);
     if (!target) {
       await deps.recorder.submit({ ...base, status: 'cancelled', nextAttemptAt: null });
       return 'cancelled';
@@ -76,7 +117,7 @@ export function createDeliverProcessor(deps: DeliverDeps) {
     // rate limit or platform pace) skips the Redis round trip; the bound is in
     // healthy-endpoints.ts.
     const rateLimit = effectiveRateLimit(target.rateLimitPerSecond, pacing[target.format]);
-    const admission = await healthy.admit(deps.gate, target.id, rateLimit, now);
+    const admission = await healthy.admit(deps.gate, target.id, rateLimit, now).catch(waitForServices);
     if (!admission.admitted) {
       // Spread the wake-ups so a reopened endpoint is not hit by a thundering herd.
       const spreadMs = Math.min(1_000, Math.max(50, (admission.until - now()) * 0.1));

@@ -12,6 +12,7 @@ import {
 import { createLogger } from '@herald/logger';
 import { createKeyring } from '@herald/signing';
 import { createTestDatabase, createTestQueue, type TestDatabase, type TestQueue } from '@herald/testkit';
+import type { Db } from '@herald/db';
 import { createWorker, type HeraldWorker, type WorkerDeps } from '../worker.js';
 
 export interface Harness {
@@ -33,8 +34,15 @@ export const TEST_KEY = randomBytes(32);
  * (on the backend HERALD_TEST_QUEUE_BACKEND names), an engine for library
  * calls, a client to publish, and one app.
  */
-export async function startHarness(overrides: Partial<WorkerDeps> = {}): Promise<Harness> {
+export async function startHarness(
+  overrides: Partial<WorkerDeps> = {},
+  options: {
+    /** The worker's own connection to the test database (a proxied one, say); closed with the harness. */
+    workerDb?: (url: string) => Db;
+  } = {},
+): Promise<Harness> {
   const t = await createTestDatabase();
+  const workerDb = options.workerDb?.(t.url);
   const queue = createTestQueue(t.url);
   const shared = createSharedState(queue);
   const keyring = createKeyring(TEST_KEY, []);
@@ -43,7 +51,7 @@ export async function startHarness(overrides: Partial<WorkerDeps> = {}): Promise
     level: process.env['HERALD_TEST_LOG'] === '1' ? 'debug' : 'silent',
   });
   const worker = createWorker({
-    db: t.db,
+    db: workerDb ?? t.db,
     queueBackend: queue.backend,
     shared,
     log,
@@ -84,6 +92,7 @@ export async function startHarness(overrides: Partial<WorkerDeps> = {}): Promise
     },
     async close() {
       await worker.close();
+      await workerDb?.destroy();
       await client.close();
       await engine.close();
       await queue.close();
