@@ -157,6 +157,31 @@ describe('delivery engine', () => {
     expect(row!.attempts).toBe(6);
   });
 
+  test('when a delivery that got 429s is held and released, the 429s still do not count against its schedule', async () => {
+    let calls = 0;
+    let webhookId = '';
+    const r = await receiver(async (_req, res) => {
+      calls++;
+      if (calls === 3) {
+        // Paused while the third 429 is on its way: its retry is held, then released on resume.
+        await setWebhookState(h.engine, CLI_ACTOR, h.appId, webhookId, 'paused');
+        await sleep(200);
+      }
+      if (calls <= 3) res.writeHead(429, { 'retry-after': '0' }).end();
+      else res.writeHead(500).end();
+    });
+    webhookId = (await h.addWebhook({ url: r.url })).id;
+    await h.client.publish({ app: h.appId, type: 'auth.login.failed', data: {} });
+    await waitForStatus(h, webhookId, 'held');
+    await setWebhookState(h.engine, CLI_ACTOR, h.appId, webhookId, 'enabled');
+    const [row] = await waitForStatus(h, webhookId, 'dead');
+    // The whole schedule (4 attempts) after the three 429s, numbered on from them.
+    expect((await attemptsOf(h, row!.id)).map((a) => a.status_code)).toEqual([
+      429, 429, 429, 500, 500, 500, 500,
+    ]);
+    expect(r.requests.map((q) => q.headers['herald-attempt'])).toEqual(['1', '2', '3', '4', '5', '6', '7']);
+  });
+
   /** Headers at once, then a byte every 200 ms for 4 s: neither the headers nor the body timeout (each 1.5 s) fires. */
   const trickle: ReceiverHandler = (_req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain' });

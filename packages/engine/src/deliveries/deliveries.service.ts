@@ -39,6 +39,23 @@ async function requeue(
     .where('id', 'in', [...new Set(rows.map((r) => r.event_id))])
     .execute();
   const byId = new Map(events.map((e) => [e.id, e]));
+  // Where a continued schedule stands: the attempts that advanced it. 429s do
+  // not (the endpoint asked us to slow down), though they count in herald-attempt.
+  const advanced = new Map<string, number>();
+  if (mode === 'continue-schedule') {
+    const counted = await engine.db
+      .selectFrom('delivery_attempts')
+      .select('delivery_id')
+      .select(sql<string>`count(*) filter (where status_code is distinct from 429)`.as('n'))
+      .where(
+        'delivery_id',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .groupBy('delivery_id')
+      .execute();
+    for (const c of counted) advanced.set(c.delivery_id, Number(c.n));
+  }
   const jobs: DeliveryToEnqueue[] = [];
   const unsendable: string[] = [];
   for (const r of rows) {
@@ -59,7 +76,7 @@ async function requeue(
         data: event.payload,
       }),
       attemptOffset: r.attempts,
-      scheduleOffset: mode === 'fresh-schedule' ? 0 : r.attempts,
+      scheduleOffset: mode === 'fresh-schedule' ? 0 : Math.min(r.attempts, advanced.get(r.id) ?? 0),
     });
   }
   if (unsendable.length > 0) {
