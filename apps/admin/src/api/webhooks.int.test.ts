@@ -101,6 +101,13 @@ describe('API webhooks and deliveries', () => {
       rateLimitPerSecond,
     });
     expect(created.enabled).toBe(false);
+    // One write: created paused, not created enabled and then paused.
+    const audit = await f.t.db
+      .selectFrom('audit_log')
+      .select(['action', 'details'])
+      .where('target_id', '=', created.id)
+      .execute();
+    expect(audit).toEqual([{ action: 'webhook.create', details: { paused: true } }]);
   });
 
   test('when a webhook is fetched, it has exactly the webhook object’s keys and no secret', async () => {

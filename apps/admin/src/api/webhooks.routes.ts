@@ -46,11 +46,9 @@ export function webhooksRoutes(deps: ApiDeps, guard: RouteGuard): Router {
   router.post('/webhooks', ...guard.full, ...body, async (req, res) => {
     const { key, actor } = callerOf(res);
     const { enabled, ...input } = parseWith(WebhookCreateSchema, req.body);
-    const created = await createWebhook(engine, actor, key.appId, input);
-    let webhook: Webhook = created.webhook;
-    if (enabled === false) {
-      webhook = (await setWebhookState(engine, actor, key.appId, webhook.id, 'paused')).webhook;
-    }
+    // Created paused in the same write: no event in between reaches it.
+    const created = await createWebhook(engine, actor, key.appId, input, { paused: enabled === false });
+    const webhook: Webhook = created.webhook;
     if (created.warnings.length > 0)
       log.info({ webhookId: webhook.id, warnings: created.warnings }, 'webhook url warning');
     res

@@ -53,6 +53,8 @@ export async function createWebhook(
   actor: Actor,
   appId: string,
   input: WebhookInput,
+  /** `paused`: created paused (its deliveries held from the first event), in the same write. */
+  options: { paused?: boolean } = {},
 ): Promise<CreatedWebhook> {
   await getApp(engine.db, appId);
   let fieldsError: ValidationError | undefined;
@@ -78,27 +80,34 @@ export async function createWebhook(
   if (fieldsError) throw fieldsError;
   const secret = generateSecret();
   const id = newId('webhook');
-  const row = await engine.db
-    .insertInto('webhooks')
-    .values({
-      id,
-      app_id: appId,
-      url: checked.url,
-      description: fields.description ?? '',
-      user_agent: fields.userAgent ?? null,
-      event_types: fields.events ?? [],
-      format: fields.format ?? 'standard',
-      headers: JSON.stringify(fields.headers ?? {}),
-      rate_limit_per_second: fields.rateLimitPerSecond ?? null,
-      secret_ciphertext: engine.keyring.encrypt(secret),
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  await recordAudit(engine.db, actor, {
-    action: 'webhook.create',
-    appId,
-    targetType: 'webhook',
-    targetId: id,
+  const url = checked.url;
+  // The row and its audit entry commit together, or neither does.
+  const row = await engine.db.transaction().execute(async (trx) => {
+    const inserted = await trx
+      .insertInto('webhooks')
+      .values({
+        id,
+        app_id: appId,
+        url,
+        description: fields.description ?? '',
+        user_agent: fields.userAgent ?? null,
+        event_types: fields.events ?? [],
+        format: fields.format ?? 'standard',
+        headers: JSON.stringify(fields.headers ?? {}),
+        rate_limit_per_second: fields.rateLimitPerSecond ?? null,
+        secret_ciphertext: engine.keyring.encrypt(secret),
+        ...(options.paused ? { state: 'paused' as const } : {}),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordAudit(trx, actor, {
+      action: 'webhook.create',
+      appId,
+      targetType: 'webhook',
+      targetId: id,
+      ...(options.paused ? { details: { paused: true } } : {}),
+    });
+    return inserted;
   });
   await engine.shared.webhookChanges.notify(appId);
   return { webhook: toWebhook(row), secret, warnings: checked.warnings };
