@@ -150,6 +150,18 @@ describe('loadAdminConfig / loadWorkerConfig', () => {
         loadAdminConfig({ HERALD_ADMIN_EMAIL: 'a@example.com', HERALD_ADMIN_PASSWORD: 'short' }),
       ),
     ).toEqual(['HERALD_ADMIN_PASSWORD']);
+    // What creating the admin would refuse is refused here, before anything starts.
+    for (const password of ['tab\tinside-password', '😀'.repeat(6), 'a'.repeat(1025)]) {
+      expect(
+        problemsOf(() =>
+          loadAdminConfig({ HERALD_ADMIN_EMAIL: 'a@example.com', HERALD_ADMIN_PASSWORD: password }),
+        ),
+      ).toEqual(['HERALD_ADMIN_PASSWORD']);
+    }
+    expect(
+      loadAdminConfig({ HERALD_ADMIN_EMAIL: 'a@example.com', HERALD_ADMIN_PASSWORD: '😀'.repeat(12) })
+        .initialAdmin?.password,
+    ).toBe('😀'.repeat(12));
     const ok = loadAdminConfig({
       HERALD_ADMIN_EMAIL: 'a@example.com',
       HERALD_ADMIN_PASSWORD: 'correct horse battery',

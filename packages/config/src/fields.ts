@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { adminPasswordProblem } from '@herald/core';
 
 /**
  * Field builders shared by the per-app schemas in `schemas.ts`. Each takes the
@@ -154,6 +155,10 @@ export const logLevel = z
 
 export const email = z.email('must be an email address');
 
-export const adminPassword = z.string().min(12, 'must be at least 12 characters');
+// The same rule as creating the admin (@herald/core), so start-up refuses what the admin app would.
+export const adminPassword = z.string().superRefine((value, ctx) => {
+  const problem = adminPasswordProblem(value);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 export const bearerToken = z.string().min(16, 'must be at least 16 characters');

@@ -17,6 +17,12 @@ export {
   parseEventInput,
 } from './event-input.js';
 export type { EventInput } from './event-input.js';
-export { hasControlCharacters, withoutNul } from './text.js';
+export {
+  ADMIN_PASSWORD_MAX_LENGTH,
+  ADMIN_PASSWORD_MIN_LENGTH,
+  adminPasswordProblem,
+  hasControlCharacters,
+  withoutNul,
+} from './text.js';
 export { EVENT_CATALOG, EVENT_CATALOG_TYPES, findCatalogEventType } from './event-catalog.js';
 export type { CatalogEventType } from './event-catalog.js';

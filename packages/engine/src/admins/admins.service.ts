@@ -1,6 +1,13 @@
 import { hash, verify, type Algorithm, type Options } from '@node-rs/argon2';
 import { sql } from 'kysely';
-import { NotFoundError, ValidationError, hasControlCharacters, newId } from '@herald/core';
+import {
+  ADMIN_PASSWORD_MAX_LENGTH,
+  ADMIN_PASSWORD_MIN_LENGTH,
+  NotFoundError,
+  ValidationError,
+  adminPasswordProblem,
+  newId,
+} from '@herald/core';
 import type { AdminUserRow, Db } from '@herald/db';
 import { SYSTEM_ACTOR, recordAudit, type Actor } from '../audit/audit.js';
 
@@ -11,9 +18,9 @@ export interface AdminUser {
   lastLoginAt: Date | null;
 }
 
-export const MIN_PASSWORD_LENGTH = 12;
+export const MIN_PASSWORD_LENGTH = ADMIN_PASSWORD_MIN_LENGTH;
 // Bounds the hashing work one request can ask for; no real passphrase is longer.
-const MAX_PASSWORD_LENGTH = 1024;
+const MAX_PASSWORD_LENGTH = ADMIN_PASSWORD_MAX_LENGTH;
 const MAX_EMAIL_LENGTH = 320;
 // Deliberately loose (one @, a dot in the domain, no spaces): the address is a
 // login name here, nothing is mailed to it.
@@ -52,20 +59,17 @@ export function parseAdminEmail(email: unknown): string {
 }
 
 export function checkAdminPassword(password: unknown): string {
-  // Counted in characters as people see them, not UTF-16 code units.
-  const length = typeof password === 'string' ? [...password].length : 0;
-  if (typeof password !== 'string' || length < MIN_PASSWORD_LENGTH || length > MAX_PASSWORD_LENGTH) {
-    throw new ValidationError(
-      `invalid admin: password must be ${MIN_PASSWORD_LENGTH}–${MAX_PASSWORD_LENGTH} characters`,
-      [{ field: 'password', message: `must be ${MIN_PASSWORD_LENGTH}–${MAX_PASSWORD_LENGTH} characters` }],
-    );
-  }
-  if (hasControlCharacters(password)) {
-    throw new ValidationError('invalid admin: password must not contain control characters', [
-      { field: 'password', message: 'must not contain control characters' },
+  // The rule lives in @herald/core, so HERALD_ADMIN_PASSWORD is checked by it at start-up too.
+  const problem =
+    typeof password === 'string'
+      ? adminPasswordProblem(password)
+      : `must be ${MIN_PASSWORD_LENGTH}–${MAX_PASSWORD_LENGTH} characters`;
+  if (problem !== undefined) {
+    throw new ValidationError(`invalid admin: password ${problem}`, [
+      { field: 'password', message: problem },
     ]);
   }
-  return password;
+  return password as string;
 }
 
 function toAdminUser(row: Pick<AdminUserRow, 'id' | 'email' | 'created_at' | 'last_login_at'>): AdminUser {
