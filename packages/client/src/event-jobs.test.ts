@@ -28,6 +28,15 @@ describe('event jobs', () => {
     expect(fields).toEqual(refused ? ['data'] : []);
   });
 
+  test('when an event has a field it does not know (idempotency_key for idempotencyKey), it is refused, not ignored', () => {
+    expect(() =>
+      buildEventJob({ app: APP, type: 't', data: {}, idempotency_key: 'k' } as unknown as Parameters<
+        typeof buildEventJob
+      >[0]),
+    ).toThrow('idempotency_key is not an event field (app, type, data, idempotencyKey)');
+    expect(checkEventFields({ type: 't', data: {}, idempotencyKey: undefined })).toEqual([]);
+  });
+
   test('when one item of a batch is bad, nothing is built and every issue has its index', () => {
     let error: unknown;
     try {

@@ -11,9 +11,26 @@ export interface EventForApp {
 
 const APP_ID = /^app_[0-9A-HJKMNP-TV-Z]{26}$/;
 
-/** Every problem with one event's type, data and idempotency key, each naming its field (and `index` in a batch). */
+const EVENT_FIELDS = new Set(['app', 'type', 'data', 'idempotencyKey']);
+
+/**
+ * Every problem with one event's type, data and idempotency key, each naming
+ * its field (and `index` in a batch). A field the event does not have is one
+ * too: `idempotency_key` silently ignored would publish duplicates.
+ */
 export function checkEventFields(input: unknown, index?: number): FieldIssue[] {
-  return checkEventInput(input, index === undefined ? {} : { index }).issues;
+  const issues = checkEventInput(input, index === undefined ? {} : { index }).issues;
+  if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
+    for (const field of Object.keys(input)) {
+      if (EVENT_FIELDS.has(field)) continue;
+      issues.push({
+        field,
+        message: 'is not an event field (app, type, data, idempotencyKey)',
+        ...(index === undefined ? {} : { index }),
+      });
+    }
+  }
+  return issues;
 }
 
 /** As checkEventFields, and `app` must be an app id (publishing straight into the queue). */
