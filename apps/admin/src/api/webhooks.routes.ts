@@ -1,5 +1,5 @@
 import { Router, type Request } from 'express';
-import { isId } from '@herald/core';
+import { NotFoundError, isId } from '@herald/core';
 import {
   createWebhook,
   deleteWebhook,
@@ -78,7 +78,10 @@ export function webhooksRoutes(deps: ApiDeps, guard: RouteGuard): Router {
 
   router.delete('/webhooks/:id', ...guard.full, async (req, res) => {
     const { key, actor } = callerOf(res);
-    await deleteWebhook(engine, actor, key.appId, webhookId(req));
+    const id = webhookId(req);
+    // The API keeps answering 404 for a webhook that is gone, deleted by this request's twin or not.
+    if ((await deleteWebhook(engine, actor, key.appId, id)).alreadyDeleted)
+      throw new NotFoundError('webhook', id);
     res.status(204).end();
   });
 

@@ -445,6 +445,16 @@ describe('panel webhooks', () => {
     const page = await agent.get(`/apps/${appId}/webhooks`).expect(200);
     expect(page.text).toContain('Webhook deleted.');
     expect(page.text).toContain('No webhooks configured yet.');
+    // The same form sent again (a double click): back to the list, not a 404 page.
+    await agent
+      .post(`/apps/${appId}/webhooks/${webhookId}/delete`)
+      .type('form')
+      .send({ _csrf: await tokenOf(agent) })
+      .expect(303)
+      .expect('location', `/apps/${appId}/webhooks`);
+    expect((await agent.get(`/apps/${appId}/webhooks`).expect(200)).text).toContain(
+      'That webhook was already deleted.',
+    );
     await expect(getWebhook(h.engine, appId, webhookId)).rejects.toBeInstanceOf(NotFoundError);
   });
 

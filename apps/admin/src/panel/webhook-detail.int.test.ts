@@ -37,6 +37,8 @@ describe('panel webhook detail', () => {
     expect(list.text).toContain(`href="/apps/${appId}/webhooks/${webhookId}"`);
     const page = await agent.get(`/apps/${appId}/webhooks/${webhookId}`).expect(200);
     expect(page.text).toContain('https://hooks.example.com/h');
+    // The description is one line (the engine refuses line breaks): no textarea to press Enter in.
+    expect(page.text).toMatch(/<input id="wh-description" name="description" type="text"/);
     for (const type of ['auth.login.success', 'hwid.reset', 'payment.failed']) {
       expect(page.text).toContain(`value="${type}"`);
     }

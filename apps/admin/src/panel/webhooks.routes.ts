@@ -101,8 +101,17 @@ export function registerWebhookRoutes(router: Router, ctx: PanelContext): void {
   router.post('/apps/:appId/webhooks/:webhookId/delete', async (req, res) => {
     const app = await appFromPath(ctx, req);
     const webhookId = webhookIdFromPath(req);
-    await deleteWebhook(engine, actorOf(req, currentAdmin(res)), app.id, webhookId);
-    setFlash(req, { type: 'success', message: 'Webhook deleted.' });
+    const { alreadyDeleted } = await deleteWebhook(
+      engine,
+      actorOf(req, currentAdmin(res)),
+      app.id,
+      webhookId,
+    );
+    // A second click, or another admin was quicker: what was asked for is done.
+    setFlash(req, {
+      type: 'success',
+      message: alreadyDeleted ? 'That webhook was already deleted.' : 'Webhook deleted.',
+    });
     await redirectAfterSave(req, res, webhooksPath(app.id));
   });
 

@@ -193,8 +193,17 @@ export async function deleteWebhook(
   actor: Actor,
   appId: string,
   webhookId: string,
-): Promise<{ cancelled: number }> {
-  await findRow(engine, appId, webhookId);
+): Promise<{ cancelled: number; alreadyDeleted: boolean }> {
+  // Deleted already (a second click, another admin): nothing to do, nothing to audit.
+  // Another app's webhook, or no webhook at all, is not found.
+  const existing = await engine.db
+    .selectFrom('webhooks')
+    .select('deleted_at')
+    .where('id', '=', webhookId)
+    .where('app_id', '=', appId)
+    .executeTakeFirst();
+  if (!existing) throw new NotFoundError('webhook', webhookId);
+  if (existing.deleted_at !== null) return { cancelled: 0, alreadyDeleted: true };
   // Lock order matches the delivery recorder's (deliveries, then webhooks),
   // so a deletion racing a batch of outcomes cannot deadlock with it.
   const cancelled = await retryOnConflict(() =>
@@ -213,10 +222,15 @@ export async function deleteWebhook(
         .where('deleted_at', 'is', null)
         .returning('id')
         .executeTakeFirst();
-      if (!row) throw new NotFoundError('webhook', webhookId);
+      // Deleted by someone else since the read above: roll back, report it as done.
+      if (!row) throw new AlreadyDeleted();
       return Number(result.numUpdatedRows);
     }),
-  );
+  ).catch((error: unknown) => {
+    if (error instanceof AlreadyDeleted) return undefined;
+    throw error;
+  });
+  if (cancelled === undefined) return { cancelled: 0, alreadyDeleted: true };
   await recordAudit(engine.db, actor, {
     action: 'webhook.delete',
     appId,
@@ -225,8 +239,10 @@ export async function deleteWebhook(
     details: { cancelled },
   });
   await engine.shared.webhookChanges.notify(appId);
-  return { cancelled };
+  return { cancelled, alreadyDeleted: false };
 }
+
+class AlreadyDeleted extends Error {}
 
 /** Deletes every webhook of the app (the panel's "Delete All"). */
 export async function deleteAllWebhooks(
@@ -240,16 +256,20 @@ export async function deleteAllWebhooks(
     .where('app_id', '=', appId)
     .where('deleted_at', 'is', null)
     .execute();
-  for (const { id } of ids) await deleteWebhook(engine, actor, appId, id);
+  let deleted = 0;
+  for (const { id } of ids) {
+    // One deleted by someone else meanwhile is gone either way: go on with the rest.
+    if (!(await deleteWebhook(engine, actor, appId, id)).alreadyDeleted) deleted++;
+  }
   // One row for the intent as well as one per webhook: "who pressed Delete All" is one question.
   await recordAudit(engine.db, actor, {
     action: 'webhook.delete_all',
     appId,
     targetType: 'app',
     targetId: appId,
-    details: { deleted: ids.length },
+    details: { deleted },
   });
-  return { deleted: ids.length };
+  return { deleted };
 }
 
 /**
