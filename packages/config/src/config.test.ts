@@ -118,6 +118,15 @@ describe('loadAdminConfig / loadWorkerConfig', () => {
     ]);
   });
 
+  test('when DATABASE_URL names a Unix socket directory (?host=/…), it is taken; no host at all is not', () => {
+    const url = 'postgres:///herald?host=/var/run/postgresql';
+    expect(loadCliConfig({ DATABASE_URL: url }).databaseUrl).toBe(url);
+    expect(problemsOf(() => loadCliConfig({ DATABASE_URL: 'postgres:///herald' }))).toEqual(['DATABASE_URL']);
+    expect(problemsOf(() => loadCliConfig({ DATABASE_URL: 'postgres:///herald?host=relative' }))).toEqual([
+      'DATABASE_URL',
+    ]);
+  });
+
   test('when NODE_ENV=production and no HERALD_SECRET_KEY is set, start-up is refused', () => {
     expect(problemsOf(() => loadAdminConfig({ NODE_ENV: 'production' }))).toEqual(['HERALD_SECRET_KEY']);
     expect(loadAdminConfig({ NODE_ENV: 'production', HERALD_SECRET_KEY: KEY }).secretKey).toBe(KEY);

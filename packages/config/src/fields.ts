@@ -20,12 +20,15 @@ export const integer = (fallback: number, min: number, max: number) =>
 
 export const port = (fallback: number) => integer(fallback, 0, 65_535);
 
-const urlWithProtocols = (protocols: string[], what: string) =>
+const urlWithProtocols = (protocols: string[], what: string, allowSocketHost = false) =>
   z.string().refine(
     (value) => {
       try {
         const url = new URL(value);
-        return protocols.includes(url.protocol) && url.hostname !== '';
+        // node-postgres takes a Unix socket directory as ?host=/run/postgresql (no host part).
+        const socket =
+          allowSocketHost && url.hostname === '' && /^\//.test(url.searchParams.get('host') ?? '');
+        return protocols.includes(url.protocol) && (url.hostname !== '' || socket);
       } catch {
         return false;
       }
@@ -33,7 +36,7 @@ const urlWithProtocols = (protocols: string[], what: string) =>
     `must be a ${what} URL (${protocols.map((p) => `${p}//`).join(' or ')}…)`,
   );
 
-export const postgresUrl = urlWithProtocols(['postgres:', 'postgresql:'], 'Postgres');
+export const postgresUrl = urlWithProtocols(['postgres:', 'postgresql:'], 'Postgres', true);
 export const redisUrl = urlWithProtocols(['redis:', 'rediss:'], 'Redis');
 
 export interface HostPort {
