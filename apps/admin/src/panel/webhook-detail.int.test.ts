@@ -83,6 +83,40 @@ describe('panel webhook detail', () => {
     expect(audit).toHaveLength(1);
   });
 
+  test('when a header carries a credential, the page shows it masked and saving as shown keeps it', async () => {
+    const { appId, webhookId } = await setup();
+    const agent = await login();
+    const token = await tokenOf(agent);
+    const path = `/apps/${appId}/webhooks/${webhookId}`;
+    const save = (headers: string) =>
+      agent
+        .post(path)
+        .type('form')
+        .send({ ...SETTINGS, headers, _csrf: token })
+        .expect(303);
+    await save('Authorization: Bearer s3cr3t-loki-token\nX-Source: herald');
+    let page = await agent.get(path).expect(200);
+    expect(page.text).not.toContain('s3cr3t-loki-token');
+    expect(page.text).toContain('Authorization: ••••••');
+    expect(page.text).toContain('X-Source: herald');
+    // Saved again as shown (another field changed): the stored value stays.
+    await save('Authorization: ••••••\nX-Source: herald-2');
+    expect((await getWebhook(h.engine, appId, webhookId)).headers).toEqual({
+      Authorization: 'Bearer s3cr3t-loki-token',
+      'X-Source': 'herald-2',
+    });
+    // A new value replaces it; a masked value for a header that has none is refused.
+    await save('Authorization: Bearer rotated\nX-Source: herald-2');
+    expect((await getWebhook(h.engine, appId, webhookId)).headers['Authorization']).toBe('Bearer rotated');
+    await save('Authorization: ••••••\nX-Api-Key: ••••••');
+    page = await agent.get(path).expect(200);
+    expect(page.text).toContain('Custom headers: type the value of X-Api-Key (only saved values are masked)');
+    expect((await getWebhook(h.engine, appId, webhookId)).headers).toEqual({
+      Authorization: 'Bearer rotated',
+      'X-Source': 'herald-2',
+    });
+  });
+
   test('when a field is invalid, an error toast names it, the input comes back and nothing changes', async () => {
     const { appId, webhookId } = await setup();
     const agent = await login();
@@ -296,8 +330,10 @@ describe('panel webhook detail', () => {
 
 describe('custom header lines', () => {
   test('one Name: value per line, blank lines skipped, values may hold colons', () => {
-    expect(parseHeaderLines('A: 1\r\n\nB:  x:y  \n')).toEqual({ A: '1', B: 'x:y' });
-    expect(parseHeaderLines('')).toEqual({});
+    expect(parseHeaderLines('A: 1\r\n\nB:  x:y  \n')).toEqual({ headers: { A: '1', B: 'x:y' } });
+    expect(parseHeaderLines('')).toEqual({ headers: {} });
+    // A header may be called Error: it is a header, not a parse error.
+    expect(parseHeaderLines('Error: none')).toEqual({ headers: { Error: 'none' } });
     expect(parseHeaderLines('A: 1\nA: 2')).toEqual({ error: 'Custom headers: A appears twice' });
     expect(parseHeaderLines(': value')).toEqual({
       error: 'Custom headers: line 1 must look like Name: value',

@@ -52,7 +52,7 @@ function fields(req: Request, name: string): string[] {
 }
 
 /** `Name: value` per line; blank lines skipped. A line without a colon is reported by number. */
-export function parseHeaderLines(text: string): Record<string, string> | { error: string } {
+export function parseHeaderLines(text: string): HeaderParse {
   const headers: Record<string, string> = {};
   const lines = text.split(/\r?\n/);
   for (const [index, line] of lines.entries()) {
@@ -63,13 +63,48 @@ export function parseHeaderLines(text: string): Record<string, string> | { error
     if (Object.hasOwn(headers, name)) return { error: `Custom headers: ${name} appears twice` };
     headers[name] = line.slice(colon + 1).trim();
   }
-  return headers;
+  return { headers };
 }
 
+/** Parsed headers, or why not (kept apart: a header may well be named "error"). */
+export type HeaderParse = { headers: Record<string, string> } | { error: string };
+
+/** What a credential-looking header's value shows as; sent back unchanged, it keeps the stored value. */
+export const HEADER_VALUE_MASK = '••••••';
+
+/** Header names whose values are credentials (Authorization, X-Api-Key, X-Auth-Token, Cookie…). */
+export function isSensitiveHeader(name: string): boolean {
+  return /auth|token|secret|pass|key|cookie|signature|credential|session/i.test(name);
+}
+
+/** The form's text: one line per header, credential-looking values masked. */
 function headerLines(headers: Record<string, string>): string {
   return Object.entries(headers)
-    .map(([name, value]) => `${name}: ${value}`)
+    .map(([name, value]) => `${name}: ${isSensitiveHeader(name) ? HEADER_VALUE_MASK : value}`)
     .join('\n');
+}
+
+/**
+ * Puts back the stored value of each header sent with the mask as its value
+ * (left as shown); a masked value with nothing stored under that name is an error.
+ */
+export function unmaskHeaders(
+  submitted: Record<string, string>,
+  stored: Record<string, string>,
+): HeaderParse {
+  const storedByName = new Map(Object.entries(stored).map(([name, value]) => [name.toLowerCase(), value]));
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(submitted)) {
+    if (value !== HEADER_VALUE_MASK) {
+      out[name] = value;
+      continue;
+    }
+    const kept = storedByName.get(name.toLowerCase());
+    if (kept === undefined)
+      return { error: `Custom headers: type the value of ${name} (only saved values are masked)` };
+    out[name] = kept;
+  }
+  return { headers: out };
 }
 
 export function registerWebhookDetailRoutes(router: Router, ctx: PanelContext): void {
@@ -112,7 +147,7 @@ export function registerWebhookDetailRoutes(router: Router, ctx: PanelContext): 
     const app = await appFromPath(ctx, req);
     const webhookId = webhookIdFromPath(req);
     const back = webhookPath(app.id, webhookId);
-    await getWebhook(engine, app.id, webhookId);
+    const stored = await getWebhook(engine, app.id, webhookId);
     const form = {
       description: field(req, 'description'),
       events: fields(req, 'events').join(','),
@@ -126,8 +161,11 @@ export function registerWebhookDetailRoutes(router: Router, ctx: PanelContext): 
       setFlash(req, { type: 'error', message, form });
       await redirectAfterSave(req, res, back);
     };
-    const headers = parseHeaderLines(form.headers);
-    if ('error' in headers && typeof headers.error === 'string') return fail(headers.error);
+    const parsed = parseHeaderLines(form.headers);
+    if ('error' in parsed) return fail(parsed.error);
+    const unmasked = unmaskHeaders(parsed.headers, stored.headers);
+    if ('error' in unmasked) return fail(unmasked.error);
+    const { headers } = unmasked;
     const events = [
       ...fields(req, 'events'),
       ...form.wildcards
