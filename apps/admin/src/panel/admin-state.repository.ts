@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { Db } from '@herald/db';
 
 export interface CurrentAdmin {
@@ -22,20 +21,6 @@ export async function setLastApp(db: Db, adminId: string, appId: string): Promis
     .updateTable('admin_users')
     .set({ last_app_id: appId, updated_at: new Date() })
     .where('id', '=', adminId)
-    .execute();
-}
-
-/**
- * setLastApp for an app id taken from a page's path: a no-op when the app does
- * not exist (its page answers 404) or is already the admin's last one.
- */
-export async function rememberApp(db: Db, adminId: string, appId: string): Promise<void> {
-  await db
-    .updateTable('admin_users')
-    .set({ last_app_id: appId, updated_at: new Date() })
-    .where('id', '=', adminId)
-    .where(sql<boolean>`last_app_id is distinct from ${appId}`)
-    .where((eb) => eb.exists(eb.selectFrom('apps').select('apps.id').where('apps.id', '=', appId)))
     .execute();
 }
 

@@ -1,12 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import express, { Router, type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
-import { NotFoundError, isId } from '@herald/core';
+import { NotFoundError } from '@herald/core';
 import type { Engine } from '@herald/engine';
 import type { Logger } from '@herald/logger';
 import { requestIdOf } from '../request-log.js';
 import type { AdminSettings } from '../settings.js';
-import { findAdminById, rememberApp } from './admin-state.repository.js';
+import { findAdminById } from './admin-state.repository.js';
 import { registerAdminRoutes } from './admins.routes.js';
 import { registerApiKeyRoutes } from './api-keys.routes.js';
 import { registerAppRoutes } from './apps.routes.js';
@@ -14,7 +14,7 @@ import { registerAuditRoutes } from './audit.routes.js';
 import { registerAuthRoutes } from './auth.routes.js';
 import { registerCatalogRoutes } from './catalog.routes.js';
 import { registerDeliveryRoutes } from './deliveries.routes.js';
-import { currentAdmin, type PanelContext } from './context.js';
+import type { PanelContext } from './context.js';
 import { requireCsrfToken } from './csrf.js';
 import { registerEventRoutes } from './events.routes.js';
 import { LoginRateLimit } from './login-rate-limit.js';
@@ -139,14 +139,6 @@ export function createPanelRouter(deps: PanelDeps): Router {
     next();
   };
   router.use(requireAdmin);
-  // The app whose page an admin opens (switcher, link or bookmark alike) is
-  // the one the next login opens. Written only when it changes.
-  router.use('/apps/:appId', async (req, res, next) => {
-    const appId = req.params['appId'];
-    const admin = currentAdmin(res);
-    if (isId('app', appId) && admin.lastAppId !== appId) await rememberApp(engine.db, admin.id, appId);
-    next();
-  });
 
   registerAppRoutes(router, ctx);
   registerWebhookRoutes(router, ctx);
