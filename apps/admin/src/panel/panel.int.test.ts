@@ -296,6 +296,12 @@ describe('panel apps', () => {
       .expect(303)
       .expect('location', '/apps');
     await agent.get('/').expect(303).expect('location', `/apps/${second}/webhooks`);
+    // The Apps page opens an app through the switcher too (a POST: no state change on GET).
+    const appsPage = await agent.get('/apps').expect(200);
+    expect(appsPage.text).toMatch(
+      new RegExp(`<form method="post" action="/apps/switch"[^>]*>[\\s\\S]*?name="appId" value="${oldest}"`),
+    );
+    expect(appsPage.text).not.toContain(`href="/apps/${oldest}/webhooks">Open`);
   });
 });
 
