@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DataDirLockedError, LOCK_FILE_NAME, acquireDataDirLock } from './data-dir-lock.js';
 import { makeTempDir } from './testing/temp-dir.js';
@@ -74,6 +74,19 @@ describe('the data directory lock', () => {
     await writeFile(path.join(dir, LOCK_FILE_NAME), '4194303\n');
     await lock.release();
     expect(await lockText(dir)).toBe('4194303\n');
+  });
+
+  test('a lock file with our own pid that this process does not hold is taken over (a restarted container gets the same pid)', async () => {
+    const dir = nextDir();
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, LOCK_FILE_NAME), `${process.pid}\n`);
+    const lock = await acquireDataDirLock(dir);
+    expect(await lockText(dir)).toBe(`${process.pid}\n`);
+    // While held here, a second acquire in this process is refused.
+    await expect(acquireDataDirLock(dir)).rejects.toBeInstanceOf(DataDirLockedError);
+    await lock.release();
+    const again = await acquireDataDirLock(dir);
+    await again.release();
   });
 
   test('two acquirers racing for a free directory: exactly one wins', async () => {

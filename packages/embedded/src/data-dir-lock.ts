@@ -33,22 +33,42 @@ const EMPTY_LOCK_WAIT_MS = 25;
 const TAKEOVER_ATTEMPTS = 5;
 
 /**
+ * Lock files this process holds or is taking. A lock file with our own pid
+ * that is not in here was left by an earlier process that had the same pid —
+ * a container restarted after a crash gets the same pid again — so it is
+ * stale, not ours.
+ */
+const heldHere = new Set<string>();
+
+/**
  * Takes the data directory for this process: creates `herald.lock` with our
  * pid exclusively. PGlite itself lets two processes open one directory (and
  * corrupt it), so this is the only guard. A lock whose pid is dead (a crash,
  * SIGKILL) is taken over; a live one refuses with DataDirLockedError.
  */
 export async function acquireDataDirLock(dataDir: string, pid: number = process.pid): Promise<DataDirLock> {
-  await fs.mkdir(dataDir, { recursive: true });
-  const lockPath = path.join(dataDir, LOCK_FILE_NAME);
-  for (let attempt = 0; attempt < TAKEOVER_ATTEMPTS; attempt += 1) {
-    if (await createExclusive(lockPath, pid)) return lockHandle(lockPath, pid);
-    const holder = await readHolder(lockPath);
-    if (holder === 'gone') continue;
-    if (holder !== 'abandoned' && isAlive(holder)) throw new DataDirLockedError(holder, dataDir);
-    await takeOverStale(lockPath, holder);
+  const lockPath = path.join(path.resolve(dataDir), LOCK_FILE_NAME);
+  // Registered before the first await, so a second caller in this process is refused at once.
+  const ours = pid === process.pid;
+  if (ours) {
+    if (heldHere.has(lockPath)) throw new DataDirLockedError(pid, dataDir);
+    heldHere.add(lockPath);
   }
-  throw new StartupError(`could not take the lock file ${lockPath}: it keeps changing under us`);
+  try {
+    await fs.mkdir(dataDir, { recursive: true });
+    for (let attempt = 0; attempt < TAKEOVER_ATTEMPTS; attempt += 1) {
+      if (await createExclusive(lockPath, pid)) return lockHandle(lockPath, pid);
+      const holder = await readHolder(lockPath);
+      if (holder === 'gone') continue;
+      const live = holder !== 'abandoned' && !(ours && holder === pid) && isAlive(holder);
+      if (live) throw new DataDirLockedError(holder, dataDir);
+      await takeOverStale(lockPath, holder);
+    }
+    throw new StartupError(`could not take the lock file ${lockPath}: it keeps changing under us`);
+  } catch (error) {
+    if (ours) heldHere.delete(lockPath);
+    throw error;
+  }
 }
 
 async function createExclusive(lockPath: string, pid: number): Promise<boolean> {
@@ -115,6 +135,7 @@ function lockHandle(lockPath: string, pid: number): DataDirLock {
     async release() {
       if (isReleased) return;
       isReleased = true;
+      heldHere.delete(lockPath);
       // Remove only our own lock (a process judged dead may have been us).
       const holder = await readHolder(lockPath).catch(() => 'gone' as const);
       if (holder === pid) await fs.rm(lockPath, { force: true });
