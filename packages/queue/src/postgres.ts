@@ -49,8 +49,12 @@ export function createQueuePool(options: QueuePoolOptions): pg.Pool {
     options:
       `-c search_path=${QUEUE_SEARCH_PATH}` +
       (options.synchronousCommit === false ? ' -c synchronous_commit=off' : ''),
-    // A silently dropped LISTEN connection is noticed in seconds, not hours.
+    // TCP keepalive after 10 s idle (pg's default delay, 0, means the OS's two
+    // hours): its probes keep NAT and load-balancer idle timers from dropping
+    // the LISTEN connections, and a dead peer is noticed in minutes. (With
+    // keepAlive set BullMQ skips its own keepalive, so the delay matters here.)
     keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   });

@@ -164,14 +164,26 @@ function postgresChangeFeed(pool: PgPool): WebhookChangeFeed {
           next.release(true);
           throw error;
         }
+        if (closed) {
+          // Closed while this (re)listen was connecting: nobody will release it later,
+          // and a client kept out of the pool would hold pool.end() for ever.
+          next.removeAllListeners('notification');
+          await next.query(`unlisten ${WEBHOOK_CHANGES_CHANNEL}`).catch(() => undefined);
+          next.release();
+          return;
+        }
         client = next;
       };
       const relisten = (delayMs: number): void => {
         retryTimer = setTimeout(() => {
           if (closed) return;
           listen().then(
-            () => onChange(undefined),
-            () => relisten(Math.min(delayMs * 2, RELISTEN_MAX_MS)),
+            () => {
+              if (!closed) onChange(undefined);
+            },
+            () => {
+              if (!closed) relisten(Math.min(delayMs * 2, RELISTEN_MAX_MS));
+            },
           );
         }, delayMs);
       };

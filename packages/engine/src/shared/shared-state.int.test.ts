@@ -1,3 +1,6 @@
+import { jest } from '@jest/globals';
+import { sql } from 'kysely';
+import { createQueuePool } from '@herald/queue';
 import {
   createTestDatabase,
   createTestQueue,
@@ -129,4 +132,41 @@ describe.each<TestQueueKind>(['redis', 'postgres'])('shared state on %s', (kind)
     await sleep(200);
     expect(heard).not.toContain('app_two');
   });
+
+  if (kind === 'postgres') {
+    test('when the feed is closed while it re-listens after losing its connection, the new connection goes back to the pool', async () => {
+      if (queue.kind !== 'postgres') throw new Error('postgres only');
+      const pool = createQueuePool({ connectionString: t.url, max: 3 });
+      // Keepalive probes after 10 s idle (0 would mean the OS's two hours) keep idle LISTEN connections alive.
+      expect((pool as unknown as { options: Record<string, unknown> }).options).toMatchObject({
+        keepAlive: true,
+        keepAliveInitialDelayMillis: 10_000,
+      });
+      const feed = createSharedState({ kind: 'postgres', pool }).webhookChanges;
+      const heard: (string | undefined)[] = [];
+      const subscription = await feed.subscribe((appId) => heard.push(appId));
+      // The re-listen's connect waits until the feed is closed.
+      let letConnect!: () => void;
+      const connectHeld = new Promise<void>((resolve) => (letConnect = resolve));
+      const connect = pool.connect.bind(pool);
+      const held = jest.spyOn(pool, 'connect').mockImplementation((async () => {
+        await connectHeld;
+        return connect();
+      }) as never);
+      try {
+        await sql`select pg_terminate_backend(pid) from pg_stat_activity
+                  where datname = current_database() and query like 'listen %'`.execute(t.db);
+        await waitUntil(() => held.mock.calls.length > 0, { what: 'the re-listen to start' });
+        await subscription.close();
+        letConnect();
+        await sleep(300);
+      } finally {
+        held.mockRestore();
+      }
+      expect(pool.totalCount - pool.idleCount).toBe(0);
+      // Only the drop itself was announced, nothing after the close.
+      expect(heard).toEqual([undefined]);
+      await pool.end();
+    });
+  }
 });
