@@ -74,6 +74,40 @@ describe('pnpm start', () => {
       await redis.quit();
     }
   });
+
+  test('when Ctrl-C reaches every process at once (terminal, systemd), each drains gracefully and it exits 0', async () => {
+    const name = uniqueName('herald_start');
+    const prefix = uniquePrefix();
+    const running = startProcess('apps/cli/src/start.ts', {
+      env: {
+        DATABASE_URL: withDatabaseName(TEST_POSTGRES_URL, name),
+        PORT: String(await unusedPort()),
+        HERALD_WORKER_PORT: String(await unusedPort()),
+        HERALD_QUEUE_PREFIX: prefix,
+      },
+    });
+    try {
+      await running.waitFor(/admin listening/);
+      await running.waitFor(/worker started/);
+      // The process group's members, by the pids their log lines carry: pnpm start, admin, worker.
+      const pidOf = (msg: string): number =>
+        Number(new RegExp(`"pid":(\\d+)[^\\n]*"msg":"${msg}"`).exec(running.output().stdout)?.[1]);
+      const pids = [running.pid, pidOf('admin listening'), pidOf('worker started')];
+      expect(pids.every((pid) => pid > 0)).toBe(true);
+      // The terminal signals each of them, and pnpm start forwards it to its children as well.
+      for (const pid of pids) process.kill(pid, 'SIGINT');
+      const result = await running.exited;
+      expect(result.code).toBe(0);
+      expect(result.stdout).not.toContain('second signal');
+      expect(result.stdout.match(/"msg":"stopped"/g)).toHaveLength(2);
+    } finally {
+      await running.stop('SIGKILL');
+      await dropDatabase(name);
+      const redis = createTestRedis();
+      await deleteKeysWithPrefix(redis, `${prefix}:`);
+      await redis.quit();
+    }
+  });
 });
 
 describe('pnpm admin / pnpm worker', () => {

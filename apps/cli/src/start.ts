@@ -41,7 +41,10 @@ runMain(async () => {
   log.info({ applied }, applied.length > 0 ? 'migrations applied' : 'schema already up to date');
 
   const children = new Map<string, ChildProcess>();
-  let exitCode: number | undefined;
+  // Stopping: asked by a signal, or because one process ended. Any process
+  // that then ends other than cleanly (exit 0) makes pnpm start exit 1.
+  let stopping = false;
+  let failed = false;
   const stopAll = (signal: NodeJS.Signals): void => {
     for (const child of children.values()) if (child.exitCode === null) child.kill(signal);
   };
@@ -57,10 +60,14 @@ runMain(async () => {
       return new Promise<void>((resolve) => {
         child.once('exit', (code, signal) => {
           children.delete(name);
-          if (exitCode === undefined) {
-            // The first process to end decides; the other is asked to stop.
-            exitCode = code ?? (signal ? 1 : 0);
-            if (code !== 0) log.error({ process: name, code, signal }, 'process exited; stopping the others');
+          if (code !== 0) {
+            failed = true;
+            log.error({ process: name, code, signal }, 'process exited with an error');
+          }
+          if (!stopping) {
+            // The first process to end on its own takes the other down with it.
+            stopping = true;
+            log.warn({ process: name }, 'process ended; stopping the others');
             stopAll('SIGTERM');
           }
           resolve();
@@ -69,11 +76,11 @@ runMain(async () => {
     }),
   );
   const forward = (signal: NodeJS.Signals): void => {
-    if (exitCode === undefined) exitCode = 0;
+    stopping = true;
     stopAll(signal);
   };
   process.on('SIGTERM', forward);
   process.on('SIGINT', forward);
   await allExited;
-  return exitCode ?? 0;
+  return failed ? 1 : 0;
 });
