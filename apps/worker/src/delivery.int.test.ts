@@ -182,6 +182,43 @@ describe('delivery engine', () => {
     expect(r.requests.map((q) => q.headers['herald-attempt'])).toEqual(['1', '2', '3', '4', '5', '6', '7']);
   });
 
+  test('when a replayed delivery is held and released, it continues its new schedule, not its first one', async () => {
+    let calls = 0;
+    let webhookId = '';
+    const r = await receiver(async (_req, res) => {
+      calls++;
+      if (calls === 5) {
+        // The replay's first attempt: paused while it fails, so its retry is held, then released.
+        await setWebhookState(h.engine, CLI_ACTOR, h.appId, webhookId, 'paused');
+        await sleep(200);
+      }
+      res.writeHead(500).end();
+    });
+    webhookId = (await h.addWebhook({ url: r.url })).id;
+    await h.client.publish({ app: h.appId, type: 'auth.login.failed', data: {} });
+    await waitForStatus(h, webhookId, 'dead');
+    expect(calls).toBe(4);
+    await replayWebhook(h.engine, CLI_ACTOR, h.appId, webhookId, {
+      since: new Date(Date.now() - 60_000),
+      status: 'dead',
+    });
+    await waitForStatus(h, webhookId, 'held');
+    await setWebhookState(h.engine, CLI_ACTOR, h.appId, webhookId, 'enabled');
+    const [row] = await waitForStatus(h, webhookId, 'dead');
+    // The replay's whole schedule (4 attempts), after the first four.
+    expect(row!.attempts).toBe(8);
+    expect(r.requests.map((q) => q.headers['herald-attempt'])).toEqual([
+      '1',
+      '2',
+      '3',
+      '4',
+      '5',
+      '6',
+      '7',
+      '8',
+    ]);
+  });
+
   /** Headers at once, then a byte every 200 ms for 4 s: neither the headers nor the body timeout (each 1.5 s) fires. */
   const trickle: ReceiverHandler = (_req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain' });

@@ -230,7 +230,9 @@ export function createWorker(deps: WorkerDeps): HeraldWorker {
     async (job: Job) => {
       if (job.name === 'reconcile') {
         const result = await reconcileDeliveries(engine, { overdueMs: deps.reconcileOverdueMs ?? 120_000 });
-        if (result.requeued > 0) log.warn(result, 'reconciler re-queued lost deliveries');
+        if (result.requeued + result.released > 0) {
+          log.warn(result, 'reconciler re-queued lost deliveries or released stranded held ones');
+        }
         return result;
       }
       if (job.name === 'prune') {

@@ -96,6 +96,8 @@ export interface DeliveriesTable {
   updated_at: DefaultedTimestamp;
   /** The replay that last queued this delivery again (progress of a replay). */
   replay_id: string | null;
+  /** Its attempt count when its current retry schedule began (a retry or replay starts a fresh one). */
+  schedule_base: Generated<number>;
 }
 
 export interface DeliveryAttemptsTable {

@@ -42,7 +42,9 @@ const CONNECTION_CODES = new Set([
 export function isServiceUnavailable(error: unknown): boolean {
   const e = error as { code?: unknown; name?: unknown; message?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : '';
-  if (/^(08|53|57P)/.test(code) || CONNECTION_CODES.has(code)) return true;
+  // Connection exceptions (08…, but not 08P01, a protocol violation that waiting does not cure),
+  // insufficient resources (53…), operator intervention (57P…).
+  if ((/^(08|53|57P)/.test(code) && code !== '08P01') || CONNECTION_CODES.has(code)) return true;
   if (e?.name === 'MaxRetriesPerRequestError') return true;
   const message = typeof e?.message === 'string' ? e.message : '';
   return /Connection terminated|timeout exceeded when trying to connect|not queryable|Connection is closed/i.test(

@@ -39,20 +39,26 @@ async function requeue(
     .where('id', 'in', [...new Set(rows.map((r) => r.event_id))])
     .execute();
   const byId = new Map(events.map((e) => [e.id, e]));
-  // Where a continued schedule stands: the attempts that advanced it. 429s do
-  // not (the endpoint asked us to slow down), though they count in herald-attempt.
+  // Where a continued schedule stands: the attempts since it began (schedule_base:
+  // a retry or replay starts a fresh one) that advanced it. 429s do not (the
+  // endpoint asked us to slow down), though they count in herald-attempt.
   const advanced = new Map<string, number>();
   if (mode === 'continue-schedule') {
     const counted = await engine.db
-      .selectFrom('delivery_attempts')
-      .select('delivery_id')
-      .select(sql<string>`count(*) filter (where status_code is distinct from 429)`.as('n'))
+      .selectFrom('delivery_attempts as a')
+      .innerJoin('deliveries as d', 'd.id', 'a.delivery_id')
+      .select('a.delivery_id')
+      .select(
+        sql<string>`count(*) filter (where a.status_code is distinct from 429 and a.attempt > d.schedule_base)`.as(
+          'n',
+        ),
+      )
       .where(
-        'delivery_id',
+        'a.delivery_id',
         'in',
         rows.map((r) => r.id),
       )
-      .groupBy('delivery_id')
+      .groupBy('a.delivery_id')
       .execute();
     for (const c of counted) advanced.set(c.delivery_id, Number(c.n));
   }
@@ -76,7 +82,7 @@ async function requeue(
         data: event.payload,
       }),
       attemptOffset: r.attempts,
-      scheduleOffset: mode === 'fresh-schedule' ? 0 : Math.min(r.attempts, advanced.get(r.id) ?? 0),
+      scheduleOffset: mode === 'fresh-schedule' ? 0 : (advanced.get(r.id) ?? 0),
     });
   }
   if (unsendable.length > 0) {
@@ -96,12 +102,16 @@ async function requeue(
   return jobs.length;
 }
 
-/** Sets deliveries still in one of `from` back to pending; returns what `requeue` needs. */
+/**
+ * Sets deliveries still in one of `from` back to pending; returns what
+ * `requeue` needs. `fresh`: a retry or replay — a new schedule begins at the
+ * attempts made so far (schedule_base).
+ */
 async function markPending(
   engine: Engine,
   ids: readonly string[],
   from: readonly DeliveryStatus[],
-  replayId?: string,
+  options: { fresh?: boolean; replayId?: string } = {},
 ): Promise<RequeueRow[]> {
   if (ids.length === 0) return [];
   return engine.db
@@ -110,7 +120,8 @@ async function markPending(
       status: 'pending',
       next_attempt_at: sql`now()`,
       updated_at: sql`now()`,
-      ...(replayId ? { replay_id: replayId } : {}),
+      ...(options.fresh ? { schedule_base: sql<number>`attempts` } : {}),
+      ...(options.replayId ? { replay_id: options.replayId } : {}),
     })
     .where('id', 'in', ids)
     .where('status', 'in', from)
@@ -168,7 +179,7 @@ export async function retryDelivery(
       { field: 'deliveryId', message: 'its event payload was pruned' },
     ]);
   }
-  const rows = await markPending(engine, [deliveryId], DELIVERY_STATUSES);
+  const rows = await markPending(engine, [deliveryId], DELIVERY_STATUSES, { fresh: true });
   await requeue(engine, rows, 'fresh-schedule');
   await recordAudit(engine.db, actor, {
     action: 'delivery.retry',
@@ -248,7 +259,7 @@ export async function replayWebhook(
       engine,
       ids.map((r) => r.id),
       statuses,
-      replayId,
+      { fresh: true, replayId },
     );
     count += await requeue(engine, rows, 'fresh-schedule');
     options.onProgress?.(count, Number(total));
@@ -382,16 +393,20 @@ async function unchangedSince(
 
 /** Held deliveries of enabled webhooks, held for longer than `overdueMs`: released as a resume would. */
 async function releaseStrandedHeld(engine: Engine, overdueMs: number, limit = 1000): Promise<number> {
-  const stranded = await engine.db
-    .selectFrom('deliveries as d')
-    .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
-    .select('d.id')
-    .where('d.status', '=', 'held')
-    .where('w.state', '=', 'enabled')
-    .where('w.deleted_at', 'is', null)
-    .where('d.updated_at', '<', sql<Date>`now() - make_interval(secs => ${overdueMs / 1000})`)
-    .limit(limit)
-    .execute();
+  // Per enabled webhook, through its (webhook_id, status, created_at) index: a
+  // paused webhook's held rows, however many, are never read here.
+  const { rows: stranded } = await sql<{ id: string }>`
+    select d.id
+    from webhooks w
+    cross join lateral (
+      select id from deliveries
+      where webhook_id = w.id and status = 'held'
+        and updated_at < now() - make_interval(secs => ${overdueMs / 1000})
+      order by created_at
+      limit ${limit}
+    ) d
+    where w.state = 'enabled' and w.deleted_at is null
+    limit ${limit}`.execute(engine.db);
   const rows = await markPending(
     engine,
     stranded.map((r) => r.id),
