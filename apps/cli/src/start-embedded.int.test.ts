@@ -199,6 +199,32 @@ describe('pnpm start, embedded mode', () => {
     expect((await again.stop('SIGTERM', 30_000)).code).toBe(0);
   }, 300_000);
 
+  test('when a signal comes while the data directory is being created, start-up stops cleanly and the next start opens it', async () => {
+    const dir = path.join(stateDir, 'early-signal');
+    const env = {
+      HERALD_EMBEDDED: 'always',
+      HERALD_DATA_DIR: dir,
+      HERALD_WORKER_PORT: '0',
+      HERALD_SECRET_KEY: secretKey,
+    };
+    const first = startProcess('apps/cli/src/start.ts', {
+      env: { ...env, PORT: String(await unusedPort()) },
+    });
+    running.push(first);
+    await first.waitFor(/embedded mode: opening the data directory/);
+    process.kill(first.pid, 'SIGTERM');
+    const stopped = await first.exited;
+    expect(stopped.code).toBe(0);
+    expect(stopped.stdout).toContain('signal during start-up');
+    expect(existsSync(path.join(dir, 'herald.lock'))).toBe(false);
+    const second = startProcess('apps/cli/src/start.ts', {
+      env: { ...env, PORT: String(await unusedPort()) },
+    });
+    running.push(second);
+    await second.waitFor(/admin listening/, 120_000);
+    expect((await second.stop('SIGTERM')).code).toBe(0);
+  }, 240_000);
+
   test('when the admin port is taken, start-up fails with exit 1 and frees the data directory', async () => {
     const busy = createServer();
     await new Promise<void>((resolve) => busy.listen(0, '0.0.0.0', resolve));

@@ -39,13 +39,29 @@ export async function startEmbedded(options: EmbeddedStartOptions): Promise<void
   const { admin: config, log } = options;
   const stateDir = path.dirname(options.dataDir);
   const startedAt = Date.now();
+  // A signal while the database is created or migrated (seconds on a first
+  // start) is kept until that step ends; then start-up stops, closing what it
+  // opened and freeing the lock, and exits 0 — killing PGlite mid-initdb
+  // could leave a data directory that never opens again.
+  let stopRequested: NodeJS.Signals | undefined;
+  const duringStartUp = (signal: NodeJS.Signals): void => {
+    stopRequested ??= signal;
+    log.info({ signal }, 'signal during start-up: stopping when the current step ends');
+  };
+  process.on('SIGTERM', duringStartUp);
+  process.on('SIGINT', duringStartUp);
+  log.info({ dataDir: options.dataDir }, 'embedded mode: opening the data directory');
   const secretKeys = resolveSecretKeys({
     secretKey: config.secretKey,
     oldSecretKeys: config.oldSecretKeys,
     fallbackFile: path.join(stateDir, 'secret.key'),
     onGenerated: (file) => log.warn({ file }, 'HERALD_SECRET_KEY is not set: generated a development key'),
   });
-  const embedded = await openEmbeddedDatabase({ dataDir: options.dataDir }); // DataDirLockedError: exit 1
+  const embedded = await openEmbeddedDatabase({ dataDir: options.dataDir }).catch((error: unknown) => {
+    process.off('SIGTERM', duringStartUp);
+    process.off('SIGINT', duringStartUp);
+    throw error; // DataDirLockedError: exit 1
+  });
   // Whatever was opened, closed in reverse on a failed start (the lock is freed last).
   const cleanups: (() => Promise<void>)[] = [() => embedded.close()];
   const cleanUp = async (): Promise<void> => {
@@ -54,13 +70,23 @@ export async function startEmbedded(options: EmbeddedStartOptions): Promise<void
       await cleanup().catch((e: unknown) => failures.push(e));
     if (failures.length > 0) throw failures[0];
   };
+  /** At the end of each start-up step: a signal that came during it stops here. */
+  const stopIfAsked = async (): Promise<void> => {
+    if (stopRequested === undefined) return;
+    await cleanUp();
+    log.info({ signal: stopRequested }, 'stopped');
+    process.exit(0);
+  };
   try {
+    await stopIfAsked();
     const { applied, queueSchemaVersion } = await embedded.migrate();
     log.info(
       { applied, queueSchemaVersion },
       applied.length > 0 ? 'migrations applied' : 'schema up to date',
     );
+    await stopIfAsked();
     const login = await ensureAdmin(embedded.db, config, stateDir, log);
+    await stopIfAsked();
 
     const queueBackend = createPostgresQueueBackend(embedded.pool);
     const shared = createPostgresSharedState(embedded.pool);
@@ -105,6 +131,9 @@ export async function startEmbedded(options: EmbeddedStartOptions): Promise<void
     cleanups.push(() => worker.close());
     // Signals are handled from here on, even while the worker is still starting:
     // HTTP server, worker (drains in-flight jobs), engine, then the database and its lock.
+    process.off('SIGTERM', duringStartUp);
+    process.off('SIGINT', duringStartUp);
+    await stopIfAsked();
     onShutdownSignal(log, async () => {
       draining = true;
       await cleanUp();
@@ -117,6 +146,8 @@ export async function startEmbedded(options: EmbeddedStartOptions): Promise<void
       banner({ dataDir: embedded.dataDir, port, login, reason: options.reason, ms: Date.now() - startedAt }),
     );
   } catch (error) {
+    process.off('SIGTERM', duringStartUp);
+    process.off('SIGINT', duringStartUp);
     await cleanUp().catch(() => undefined); // the start-up error is the one to report
     throw error;
   }
