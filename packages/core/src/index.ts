@@ -3,6 +3,7 @@ export type { IdKind } from './ids.js';
 export { NotFoundError, ValidationError } from './errors.js';
 export type { FieldIssue } from './errors.js';
 export { HERALD_VERSION } from './version.js';
+export { utcDate } from './time.js';
 export { StartupError, WORKER_ENTRY, WORKER_NODE_FLAGS, nodeArgsFor, runMain } from './startup.js';
 export {
   EVENT_TYPE_PATTERN,

@@ -1,5 +1,5 @@
 import type { JobsOptions } from 'bullmq';
-import { EVENT_TYPE_PATTERN, jsonDataProblem } from '@herald/core';
+import { EVENT_TYPE_PATTERN, jsonDataProblem, utcDate } from '@herald/core';
 
 /** A published event, as the `{events}` queue carries it. */
 export interface EventJobData {
@@ -122,19 +122,8 @@ function isRealTimestamp(text: string): boolean {
     number,
     number,
   ];
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
   const offsetOk = m[7] === undefined || (Number(m[7]) <= 14 && Number(m[8]) <= 59);
-  return (
-    year >= 1 &&
-    month >= 1 &&
-    month <= 12 &&
-    day >= 1 &&
-    day <= daysInMonth &&
-    hour <= 23 &&
-    minute <= 59 &&
-    second <= 59 &&
-    offsetOk
-  );
+  return offsetOk && utcDate(year, month, day, hour, minute, second) !== undefined;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Request, Router } from 'express';
-import { NotFoundError, ValidationError, isId } from '@herald/core';
+import { NotFoundError, ValidationError, isId, utcDate } from '@herald/core';
 import {
   getDeliveryWithAttempts,
   getEventTypes,
@@ -77,10 +77,8 @@ export function parseUtcDateTime(value: string): Date | undefined {
     number,
     number,
   ];
-  const date = new Date(Date.UTC(y, mo - 1, d, h, mi, Number.isNaN(s) ? 0 : s));
-  // Reject roll-overs such as 31 February.
-  if (date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d || h > 23 || mi > 59) return undefined;
-  return date;
+  // Roll-overs such as 31 February are no date.
+  return utcDate(y, mo, d, h, mi, Number.isNaN(s) ? 0 : s);
 }
 
 function plural(n: number, one: string, many: string): string {
