@@ -10,6 +10,7 @@ import {
   uniqueName,
   uniquePrefix,
   unusedPort,
+  type RunningProcess,
 } from '@herald/testkit';
 import { withDatabaseName } from '@herald/db';
 
@@ -40,7 +41,14 @@ describe('pnpm start', () => {
     expect(r.stdout).toBe('');
   });
 
-  test('when started on a new database, it migrates, serves /readyz 200, and stops cleanly on SIGTERM', async () => {
+  /** `pnpm start` in services mode on a database of its own (created by its migrate) and a queue prefix of its own. */
+  async function startServices(): Promise<{
+    running: RunningProcess;
+    name: string;
+    port: number;
+    workerPort: number;
+    cleanUp: () => Promise<void>;
+  }> {
     const name = uniqueName('herald_start');
     const port = await unusedPort();
     const workerPort = await unusedPort();
@@ -53,9 +61,27 @@ describe('pnpm start', () => {
         HERALD_QUEUE_PREFIX: prefix,
       },
     });
+    const cleanUp = async (): Promise<void> => {
+      await running.stop('SIGKILL');
+      await dropDatabase(name);
+      // The worker's schedulers (reconcile, prune) and queue ids stay under the prefix.
+      const redis = createTestRedis();
+      await deleteKeysWithPrefix(redis, `${prefix}:`);
+      await redis.quit();
+    };
     try {
       await running.waitFor(/admin listening/);
       await running.waitFor(/worker started/);
+    } catch (error) {
+      await cleanUp();
+      throw error;
+    }
+    return { running, name, port, workerPort, cleanUp };
+  }
+
+  test('when started on a new database, it migrates, serves /readyz 200, and stops cleanly on SIGTERM', async () => {
+    const { running, name, port, workerPort, cleanUp } = await startServices();
+    try {
       expect(await databaseExists(name)).toBe(true);
       expect(await getJson(`http://127.0.0.1:${port}/readyz`)).toEqual({
         status: 200,
@@ -66,29 +92,13 @@ describe('pnpm start', () => {
       expect(result.code).toBe(0);
       expect(result.stdout).toMatch(/"msg":"stopped"/);
     } finally {
-      await running.stop('SIGKILL');
-      await dropDatabase(name);
-      // The worker's schedulers (reconcile, prune) and queue ids stay under the prefix.
-      const redis = createTestRedis();
-      await deleteKeysWithPrefix(redis, `${prefix}:`);
-      await redis.quit();
+      await cleanUp();
     }
   });
 
   test('when Ctrl-C reaches every process at once (terminal, systemd), each drains gracefully and it exits 0', async () => {
-    const name = uniqueName('herald_start');
-    const prefix = uniquePrefix();
-    const running = startProcess('apps/cli/src/start.ts', {
-      env: {
-        DATABASE_URL: withDatabaseName(TEST_POSTGRES_URL, name),
-        PORT: String(await unusedPort()),
-        HERALD_WORKER_PORT: String(await unusedPort()),
-        HERALD_QUEUE_PREFIX: prefix,
-      },
-    });
+    const { running, cleanUp } = await startServices();
     try {
-      await running.waitFor(/admin listening/);
-      await running.waitFor(/worker started/);
       // The process group's members, by the pids their log lines carry: pnpm start, admin, worker.
       const pidOf = (msg: string): number =>
         Number(new RegExp(`"pid":(\\d+)[^\\n]*"msg":"${msg}"`).exec(running.output().stdout)?.[1]);
@@ -101,11 +111,7 @@ describe('pnpm start', () => {
       expect(result.stdout).not.toContain('second signal');
       expect(result.stdout.match(/"msg":"stopped"/g)).toHaveLength(2);
     } finally {
-      await running.stop('SIGKILL');
-      await dropDatabase(name);
-      const redis = createTestRedis();
-      await deleteKeysWithPrefix(redis, `${prefix}:`);
-      await redis.quit();
+      await cleanUp();
     }
   });
 });

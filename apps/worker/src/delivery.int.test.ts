@@ -61,6 +61,25 @@ describe('delivery engine', () => {
     return r;
   };
 
+  /** A delivery held because its webhook is paused: a row and no job, for the reconciler's tests to shape. */
+  async function heldDelivery() {
+    const r = await receiver();
+    const { id: webhookId } = await h.addWebhook({ url: r.url });
+    await setWebhookState(h.engine, CLI_ACTOR, h.appId, webhookId, 'paused');
+    const { id: eventId } = await h.client.publish({ app: h.appId, type: 'user.register', data: {} });
+    const [held] = await waitForStatus(h, webhookId, 'held');
+    return { r, webhookId, eventId, held: held! };
+  }
+
+  /** As after a crash between commit and enqueue: pending, overdue, with no job. */
+  async function makeOverduePending(deliveryId: string): Promise<void> {
+    await h.t.db
+      .updateTable('deliveries')
+      .set({ status: 'pending', next_attempt_at: new Date(Date.now() - 600_000) })
+      .where('id', '=', deliveryId)
+      .execute();
+  }
+
   beforeAll(async () => {
     h = await startHarness();
   });
@@ -451,17 +470,9 @@ describe('delivery engine', () => {
   });
 
   test('when a pending delivery has lost its queue job, the reconciler re-queues and delivers it', async () => {
-    const r = await receiver();
-    const { id: webhookId } = await h.addWebhook({ url: r.url });
-    await setWebhookState(h.engine, CLI_ACTOR, h.appId, webhookId, 'paused');
-    await h.client.publish({ app: h.appId, type: 'user.register', data: {} });
-    const [held] = await waitForStatus(h, webhookId, 'held');
+    const { r, webhookId, held } = await heldDelivery();
     // Simulate a crash between commit and enqueue: the row says pending, no job exists.
-    await h.t.db
-      .updateTable('deliveries')
-      .set({ status: 'pending', next_attempt_at: new Date(Date.now() - 600_000) })
-      .where('id', '=', held!.id)
-      .execute();
+    await makeOverduePending(held.id);
     await h.t.db.updateTable('webhooks').set({ state: 'enabled' }).where('id', '=', webhookId).execute();
     await h.engine.shared.webhookChanges.notify(h.appId);
     await sleep(100);
@@ -472,35 +483,23 @@ describe('delivery engine', () => {
   });
 
   test('when BullMQ failed a delivery job without running it (as it does for "stalled more than allowable limit"), the reconciler queues it again', async () => {
-    const r = await receiver();
-    const { id: webhookId } = await h.addWebhook({ url: r.url });
-    await setWebhookState(h.engine, CLI_ACTOR, h.appId, webhookId, 'paused');
-    await h.client.publish({ app: h.appId, type: 'user.register', data: {} });
-    const [held] = await waitForStatus(h, webhookId, 'held');
+    const { r, webhookId, held } = await heldDelivery();
     // A job under the delivery's id that ends failed without an attempt, like a twice-stalled one.
-    await h.engine.queues.deliveries.add('deliver', { v: 1, malformed: true }, { jobId: held!.id });
-    await waitUntil(async () => (await h.engine.queues.deliveries.getJobState(held!.id)) === 'failed', {
+    await h.engine.queues.deliveries.add('deliver', { v: 1, malformed: true }, { jobId: held.id });
+    await waitUntil(async () => (await h.engine.queues.deliveries.getJobState(held.id)) === 'failed', {
       what: 'the job to fail',
     });
-    await h.t.db.updateTable('deliveries').set({ status: 'pending' }).where('id', '=', held!.id).execute();
+    await h.t.db.updateTable('deliveries').set({ status: 'pending' }).where('id', '=', held.id).execute();
     await setWebhookState(h.engine, CLI_ACTOR, h.appId, webhookId, 'enabled');
-    const result = await reconcileDeliveries(h.engine, { deliveryIds: [held!.id] });
+    const result = await reconcileDeliveries(h.engine, { deliveryIds: [held.id] });
     expect(result).toEqual({ checked: 1, requeued: 1, released: 0 });
     await waitForStatus(h, webhookId, 'succeeded');
     expect(r.requests).toHaveLength(1);
   });
 
   test('when a delivery finishes while the reconciler looks its job up, it is not queued again', async () => {
-    const r = await receiver();
-    const { id: webhookId } = await h.addWebhook({ url: r.url });
-    await setWebhookState(h.engine, CLI_ACTOR, h.appId, webhookId, 'paused');
-    await h.client.publish({ app: h.appId, type: 'user.register', data: {} });
-    const [held] = await waitForStatus(h, webhookId, 'held');
-    await h.t.db
-      .updateTable('deliveries')
-      .set({ status: 'pending', next_attempt_at: new Date(Date.now() - 600_000) })
-      .where('id', '=', held!.id)
-      .execute();
+    const { webhookId, held } = await heldDelivery();
+    await makeOverduePending(held.id);
     // Its job completes between the reconciler's read and its lookup: the
     // outcome is committed first, then BullMQ removes the finished job.
     const queue = h.engine.queues.deliveries;
@@ -518,20 +517,16 @@ describe('delivery engine', () => {
     } finally {
       lookup.mockRestore();
     }
-    expect(await queue.getJob(held!.id)).toBeUndefined();
+    expect(await queue.getJob(held.id)).toBeUndefined();
     expect((await deliveryRows(h, webhookId)).map((d) => d.status)).toEqual(['succeeded']);
   });
 
   test('when a delivery was held after its webhook was resumed (a worker that had not yet heard), the reconciler releases it', async () => {
-    const r = await receiver();
-    const { id: webhookId } = await h.addWebhook({ url: r.url });
-    await setWebhookState(h.engine, CLI_ACTOR, h.appId, webhookId, 'paused');
-    await h.client.publish({ app: h.appId, type: 'user.register', data: {} });
-    const [held] = await waitForStatus(h, webhookId, 'held');
+    const { r, webhookId, held } = await heldDelivery();
     await h.t.db
       .updateTable('deliveries')
       .set({ updated_at: new Date(Date.now() - 600_000) })
-      .where('id', '=', held!.id)
+      .where('id', '=', held.id)
       .execute();
     // While the webhook is paused, holding is right.
     expect((await reconcileDeliveries(h.engine, { overdueMs: 60_000 })).released).toBe(0);
@@ -545,16 +540,12 @@ describe('delivery engine', () => {
   });
 
   test('when retention dropped the payload, retry and replay refuse and change nothing; a lost one becomes dead instead of pending forever', async () => {
-    const r = await receiver();
-    const { id: webhookId } = await h.addWebhook({ url: r.url });
-    await setWebhookState(h.engine, CLI_ACTOR, h.appId, webhookId, 'paused');
-    const { id: eventId } = await h.client.publish({ app: h.appId, type: 'user.register', data: {} });
-    const [held] = await waitForStatus(h, webhookId, 'held');
-    await h.t.db.updateTable('deliveries').set({ status: 'dead' }).where('id', '=', held!.id).execute();
+    const { r, webhookId, eventId, held } = await heldDelivery();
+    await h.t.db.updateTable('deliveries').set({ status: 'dead' }).where('id', '=', held.id).execute();
     await h.t.db.updateTable('events').set({ payload: null }).where('id', '=', eventId).execute();
     await setWebhookState(h.engine, CLI_ACTOR, h.appId, webhookId, 'enabled');
 
-    await expect(retryDelivery(h.engine, CLI_ACTOR, h.appId, held!.id)).rejects.toThrow(
+    await expect(retryDelivery(h.engine, CLI_ACTOR, h.appId, held.id)).rejects.toThrow(
       'the event payload is no longer kept',
     );
     const replay = await replayWebhook(h.engine, CLI_ACTOR, h.appId, webhookId, {
@@ -565,11 +556,7 @@ describe('delivery engine', () => {
     expect((await deliveryRows(h, webhookId)).map((d) => d.status)).toEqual(['dead']);
 
     // Pending with its job lost: nothing to send, so dead with the reason — not found again on every run.
-    await h.t.db
-      .updateTable('deliveries')
-      .set({ status: 'pending', next_attempt_at: new Date(Date.now() - 600_000) })
-      .where('id', '=', held!.id)
-      .execute();
+    await makeOverduePending(held.id);
     expect(await reconcileDeliveries(h.engine, { overdueMs: 60_000 })).toMatchObject({ requeued: 0 });
     const [row] = await deliveryRows(h, webhookId);
     expect(row).toMatchObject({ status: 'dead', last_error: PAYLOAD_PRUNED_ERROR });
