@@ -64,11 +64,15 @@ export function jsonDepth(json: string): number {
  * delivered by a first attempt and then fail the event's rows.
  */
 export function jsonDataProblem(json: string): string | undefined {
-  if (jsonHasNul(json)) return 'must not contain the NUL character (\\u0000)';
-  if (jsonHasLoneSurrogate(json)) {
-    return 'must not contain a lone UTF-16 surrogate (half of a character, e.g. a string cut inside an emoji)';
+  // Both come as escapes: JSON without a backslash has neither (most events; this is per publish).
+  if (json.includes('\\')) {
+    if (jsonHasNul(json)) return 'must not contain the NUL character (\\u0000)';
+    if (jsonHasLoneSurrogate(json)) {
+      return 'must not contain a lone UTF-16 surrogate (half of a character, e.g. a string cut inside an emoji)';
+    }
   }
-  if (jsonDepth(json) > MAX_EVENT_DATA_DEPTH) {
+  // Nesting past the limit takes more brackets than a short text has.
+  if (json.length > 2 * MAX_EVENT_DATA_DEPTH && jsonDepth(json) > MAX_EVENT_DATA_DEPTH) {
     return `must not nest arrays and objects more than ${MAX_EVENT_DATA_DEPTH} deep`;
   }
   return undefined;
