@@ -52,6 +52,19 @@ function json(schema: z.ZodType, description: string): JsonObject {
 
 const error = (description: string): JsonObject => json(ErrorSchema, description);
 
+/** A webhook answer that may carry a URL warning (a host that does not resolve yet). */
+function withUrlWarning(response: JsonObject): JsonObject {
+  return {
+    ...response,
+    headers: {
+      Warning: {
+        description: 'Set when the URL was accepted with a warning: `299 herald "host … did not resolve …"`',
+        schema: { type: 'string' },
+      },
+    },
+  };
+}
+
 const COMMON = {
   '401': error('Missing, unknown or revoked API key'),
   '429': {
@@ -202,7 +215,12 @@ export function buildOpenApiDocument(): JsonObject {
         post: {
           summary: 'Create a webhook (only url is required); the secret is shown here once',
           requestBody: body(WebhookCreateSchema),
-          responses: { '201': json(WebhookWithSecretSchema, 'Created'), ...COMMON, ...WITH_BODY, ...FULL },
+          responses: {
+            '201': withUrlWarning(json(WebhookWithSecretSchema, 'Created')),
+            ...COMMON,
+            ...WITH_BODY,
+            ...FULL,
+          },
         },
       },
       '/webhooks/{id}': {
@@ -221,7 +239,7 @@ export function buildOpenApiDocument(): JsonObject {
           parameters: [webhookId],
           requestBody: body(WebhookUpdateSchema),
           responses: {
-            '200': json(WebhookSchema, 'The webhook'),
+            '200': withUrlWarning(json(WebhookSchema, 'The webhook')),
             '404': error('Unknown'),
             ...COMMON,
             ...WITH_BODY,

@@ -436,11 +436,27 @@ describe('API webhook URLs when private networks are not allowed', () => {
     expect(await f.publishedCount()).toBe(0);
   });
 
-  test('when the name does not resolve, the webhook is accepted (the connect-time check still applies)', async () => {
-    await request(f.http)
+  test('when the name does not resolve, the webhook is accepted with a Warning header (the connect-time check still applies)', async () => {
+    const created = await request(f.http)
       .post('/api/v1/webhooks')
       .set(...auth(f.key))
       .send({ url: 'https://not-yet.example/hook' })
       .expect(201);
+    expect(created.headers['warning']).toMatch(
+      /^299 herald "host not-yet\.example did not resolve \(ENOTFOUND\)/,
+    );
+    const updated = await request(f.http)
+      .patch(`/api/v1/webhooks/${created.body.id}`)
+      .set(...auth(f.key))
+      .send({ url: 'https://still-not.example/hook' })
+      .expect(200);
+    expect(updated.headers['warning']).toContain('host still-not.example did not resolve');
+    // A name that resolves: no warning.
+    const fine = await request(f.http)
+      .patch(`/api/v1/webhooks/${created.body.id}`)
+      .set(...auth(f.key))
+      .send({ url: 'https://example.com/hook' })
+      .expect(200);
+    expect(fine.headers['warning']).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { NotFoundError, isId } from '@herald/core';
 import {
   createWebhook,
@@ -32,6 +32,17 @@ function webhookId(req: Request): string {
   return id;
 }
 
+/**
+ * A URL accepted with a warning (its host does not resolve yet: checked again
+ * at connect time) says so in a `Warning: 299` header, beside the unchanged
+ * webhook object.
+ */
+function warn(res: Response, warnings: readonly string[]): void {
+  if (warnings.length === 0) return;
+  const quoted = warnings.map((w) => `299 herald "${w.replace(/[^\x20-\x7e]|["\\]/g, '')}"`);
+  res.set('Warning', quoted.join(', '));
+}
+
 export function webhooksRoutes(deps: ApiDeps, guard: RouteGuard): Router {
   const router = Router();
   const { engine, log } = deps;
@@ -51,6 +62,7 @@ export function webhooksRoutes(deps: ApiDeps, guard: RouteGuard): Router {
     const webhook: Webhook = created.webhook;
     if (created.warnings.length > 0)
       log.info({ webhookId: webhook.id, warnings: created.warnings }, 'webhook url warning');
+    warn(res, created.warnings);
     res
       .status(201)
       .location(`${req.baseUrl}/webhooks/${webhook.id}`)
@@ -65,10 +77,14 @@ export function webhooksRoutes(deps: ApiDeps, guard: RouteGuard): Router {
     const { key, actor } = callerOf(res);
     const id = webhookId(req);
     const { enabled, ...input } = parseWith(WebhookUpdateSchema, req.body);
-    let webhook =
-      Object.keys(input).length > 0
-        ? (await updateWebhook(engine, actor, key.appId, id, input)).webhook
-        : await getWebhook(engine, key.appId, id);
+    let webhook: Webhook;
+    if (Object.keys(input).length > 0) {
+      const updated = await updateWebhook(engine, actor, key.appId, id, input);
+      webhook = updated.webhook;
+      warn(res, updated.warnings);
+    } else {
+      webhook = await getWebhook(engine, key.appId, id);
+    }
     if (enabled !== undefined && enabled !== webhook.enabled) {
       // Enabling also releases the deliveries held while it was paused or disabled.
       webhook = (await setWebhookState(engine, actor, key.appId, id, enabled ? 'enabled' : 'paused')).webhook;
