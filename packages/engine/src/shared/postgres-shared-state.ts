@@ -8,9 +8,11 @@ import type {
   WebhookChangeFeed,
 } from './shared-state.js';
 
-// The tables and functions are in migration 2026-11-27T12-00_shared-state.
-// Every operation is one statement (or one function call), so it is atomic
-// under the row lock and costs one round trip, like the Redis scripts.
+// The tables and functions are in migrations 2026-11-27T12-00_shared-state and
+// 2026-11-28T13-00_gate-expiry. Every operation is one statement (or one
+// function call), so it is atomic under the row lock and costs one round trip,
+// like the Redis scripts; a gate row unwritten for 24 hours is dropped before
+// it is read, as the Redis hash expires.
 
 /** NOTIFY channel of the webhook change feed (one database = one Herald). */
 export const WEBHOOK_CHANGES_CHANNEL = 'herald_webhooks_changed';
@@ -37,14 +39,7 @@ function postgresGateStore(pool: PgPool): GateStore {
     },
     async recordFailure(webhookId, now, threshold, openMs) {
       const { rows } = await pool.query<{ failures: number }>(
-        `insert into endpoint_gates as g (webhook_id, failures, open_until)
-         values ($1, 1, case when $3::int > 0 and 1 >= $3::int then $2::bigint + $4::bigint else 0 end)
-         on conflict (webhook_id) do update set
-           failures = g.failures + 1,
-           open_until = case when $3::int > 0 and g.failures + 1 >= $3::int
-                             then $2::bigint + $4::bigint else g.open_until end,
-           probe = case when $3::int > 0 and g.failures + 1 >= $3::int then 0 else g.probe end
-         returning failures`,
+        'select herald_gate_failure($1, $2, $3, $4) as failures',
         [webhookId, Math.floor(now), threshold, Math.ceil(openMs)],
       );
       return rows[0]!.failures;
@@ -56,11 +51,7 @@ function postgresGateStore(pool: PgPool): GateStore {
       );
     },
     async pause(webhookId, untilMs) {
-      await pool.query(
-        `insert into endpoint_gates as g (webhook_id, pause_until) values ($1, $2)
-         on conflict (webhook_id) do update set pause_until = greatest(g.pause_until, excluded.pause_until)`,
-        [webhookId, Math.ceil(untilMs)],
-      );
+      await pool.query('select herald_gate_pause($1, $2, $3)', [webhookId, Math.ceil(untilMs), Date.now()]);
     },
     async clear(webhookId) {
       await pool.query('delete from endpoint_gates where webhook_id = $1', [webhookId]);

@@ -134,6 +134,45 @@ describe.each<TestQueueKind>(['redis', 'postgres'])('shared state on %s', (kind)
   });
 
   if (kind === 'postgres') {
+    // Redis forgets a gate hash 24 h after its last write (PEXPIRE, on Redis's
+    // own clock, which a test cannot move); the Postgres rows carry the
+    // callers' clock, so the same rule is checked here with a made-up one.
+    const DAY = 86_400_000;
+    test('when a gate was not written for 24 hours, its failures, open circuit and pause are forgotten', async () => {
+      const id = webhook();
+      const t0 = 1_000_000;
+      expect(await shared.gate.recordFailure(id, t0, 3, 5_000)).toBe(1);
+      expect(await shared.gate.recordFailure(id, t0 + DAY - 1, 3, 5_000)).toBe(2); // within a day: counted on
+      // A day after the last failure the count starts again: the circuit does not open.
+      expect(await shared.gate.recordFailure(id, t0 + 2 * DAY - 1, 3, 5_000)).toBe(1);
+      expect(await admitNow(id, t0 + 2 * DAY)).toEqual({ until: 0, failures: 1, reason: 0 });
+
+      const open = webhook();
+      for (let i = 0; i < 3; i++) await shared.gate.recordFailure(open, t0, 3, 10 * DAY);
+      expect(await admitNow(open, t0 + DAY - 1)).toEqual({ until: t0 + 10 * DAY, failures: 3, reason: 2 });
+      expect(await admitNow(open, t0 + DAY)).toEqual({ until: 0, failures: 0, reason: 0 });
+      expect(await shared.gate.inspect(open)).toBeUndefined();
+
+      // A pause is written on the store's clock (now); even one set for longer lasts a day.
+      const paused = webhook();
+      const until = Date.now() + 2 * DAY;
+      await shared.gate.pause(paused, until);
+      expect(await admitNow(paused, Date.now())).toEqual({ until, failures: 0, reason: 1 });
+      expect(await admitNow(paused, Date.now() + DAY + 1_000)).toEqual({ until: 0, failures: 0, reason: 0 });
+    });
+
+    test('when a rate-limited webhook is admitted, its gate is kept a day from that step', async () => {
+      const id = webhook();
+      const t0 = 5_000_000;
+      expect((await admitNow(id, t0, 500, 0)).reason).toBe(0);
+      expect(await admitNow(id, t0 + 100, 500, 0)).toEqual({ until: t0 + 500, failures: 0, reason: 3 });
+      await shared.gate.recordFailure(id, t0 + 200, 0, 5_000);
+      expect((await admitNow(id, t0 + 500, 500, 0)).failures).toBe(1);
+      // The admission at t0 + 500 wrote the gate: a day from then it is still there.
+      expect((await admitNow(id, t0 + 500 + DAY - 1, 500, 0)).failures).toBe(1);
+      expect((await admitNow(id, t0 + 500 + 2 * DAY, 500, 0)).failures).toBe(0);
+    });
+
     test('when the feed is closed while it re-listens after losing its connection, the new connection goes back to the pool', async () => {
       if (queue.kind !== 'postgres') throw new Error('postgres only');
       const pool = createQueuePool({ connectionString: t.url, max: 3 });
