@@ -52,6 +52,20 @@ describe('API events', () => {
     expect(job?.opts).toMatchObject({ attempts: 20, removeOnComplete: true, jobId: res.body.id });
   });
 
+  test('when the data has a "__proto__" key, it is published as sent (as Herald.publish does), single and batch', async () => {
+    const body = '{"type":"t","data":{"__proto__":{"admin":true},"user":"u_1"}}';
+    const one = await post('/events').set('content-type', 'application/json').send(body).expect(202);
+    const batch = await post('/events/batch')
+      .set('content-type', 'application/json')
+      .send(`{"events":[${body}]}`)
+      .expect(202);
+    for (const id of [one.body.id as string, (batch.body.ids as string[])[0]!]) {
+      const data = parseEventJobData((await queue.getJob(id))?.data).data;
+      expect(JSON.stringify(data)).toBe('{"__proto__":{"admin":true},"user":"u_1"}');
+      expect(Object.getPrototypeOf(data)).toBe(Object.prototype);
+    }
+  });
+
   test('when the same idempotency key is posted twice (body, then header), the original id comes back and one job exists', async () => {
     const first = await post('/events')
       .send({ ...EVENT, idempotencyKey: 'login-1' })
@@ -166,6 +180,7 @@ describe('API events', () => {
     ['a type with CRLF', '{"type":"a\\r\\nb","data":{}}', 422, 'type'],
     ['a unicode type', '{"type":"ünïcödé.😀","data":{}}', 422, 'type'],
     ['a 257-character type', JSON.stringify({ type: 'a'.repeat(257), data: {} }), 422, 'type'],
+    ['no data', '{"type":"t"}', 422, 'data'],
     ['null data', '{"type":"t","data":null}', 422, 'data'],
     ['array data', '{"type":"t","data":[1,2]}', 422, 'data'],
     ['string data', '{"type":"t","data":"x"}', 422, 'data'],
@@ -216,6 +231,13 @@ describe('API events', () => {
 
   test('when the body fits but the event data is over 256 KiB, the answer is 413 naming data', async () => {
     const res = await post('/events').send({ type: 't', data: { s: 'é'.repeat(140 * 1024) } });
+    await expectRefused(res, 413, 'data');
+  });
+
+  test('when the data is over 256 KiB inside a "__proto__" key, the answer is 413 naming data all the same', async () => {
+    const res = await post('/events')
+      .set('content-type', 'application/json')
+      .send(`{"type":"t","data":{"__proto__":{"s":"${'x'.repeat(300 * 1024)}"}}}`);
     await expectRefused(res, 413, 'data');
   });
 

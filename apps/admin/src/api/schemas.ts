@@ -24,16 +24,41 @@ export const IdempotencyKeySchema = z
   .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
   .meta({ description: 'Repeats with this key (per app) within 24 h return the first event id.' });
 
+/**
+ * A JSON object taken as it came in: a `z.record` would rebuild it and
+ * silently drop a key named "__proto__", which `Herald.publish`, the CLI and
+ * the panel keep (Postgres stores it, receivers get it). So the object is
+ * checked, not copied; its JSON Schema is what the record's would be.
+ */
+function jsonObject<V>(
+  valueOk: (value: unknown) => boolean,
+  message: string,
+  schema: Record<string, unknown>,
+): z.ZodType<Record<string, V>> {
+  const ok = (value: unknown): boolean =>
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value as Record<string, unknown>).every(valueOk);
+  return z
+    .unknown()
+    .refine(ok, message)
+    .meta({ type: 'object', ...schema }) as unknown as z.ZodType<Record<string, V>>;
+}
+
+const EventDataSchema = jsonObject<unknown>(() => true, 'must be a JSON object', {
+  additionalProperties: {},
+  description: `Any JSON object, at most ${MAX_EVENT_DATA_BYTES} bytes serialized (413 beyond).`,
+  examples: [{ user: 'u_42', ip: '203.0.113.7' }],
+});
+
 export const EventInputSchema = z
   .strictObject({
     type: z
       .string()
       .regex(EVENT_TYPE_PATTERN, 'must be 1–256 characters of letters, digits, "_", "." or "-"')
       .meta({ examples: ['auth.login.failed'] }),
-    data: z.record(z.string(), z.unknown()).meta({
-      description: `Any JSON object, at most ${MAX_EVENT_DATA_BYTES} bytes serialized (413 beyond).`,
-      examples: [{ user: 'u_42', ip: '203.0.113.7' }],
-    }),
+    data: EventDataSchema,
     idempotencyKey: IdempotencyKeySchema.optional(),
   })
   .superRefine((event, ctx) => {
@@ -73,9 +98,16 @@ const webhookFields = {
     .max(100)
     .meta({ description: 'Event types or prefix wildcards (auth.*); empty = all.', examples: [['auth.*']] }),
   format: z.enum(WEBHOOK_FORMATS),
-  headers: z
-    .record(z.string().max(100), z.string().max(1000))
-    .meta({ description: 'Custom headers; cannot override content-type, user-agent, webhook-*, herald-*.' }),
+  // Names and values are checked by the engine (checkWebhookFields), as for the panel and the CLI.
+  headers: jsonObject<string>(
+    (value) => typeof value === 'string',
+    'must be an object of header names to text',
+    {
+      propertyNames: { type: 'string', maxLength: 100 },
+      additionalProperties: { type: 'string', maxLength: 1000 },
+      description: 'Custom headers; cannot override content-type, user-agent, webhook-*, herald-*.',
+    },
+  ),
   rateLimitPerSecond: z.int().min(1).max(100_000).nullable(),
   enabled: z.boolean().meta({ description: 'false pauses the webhook: deliveries are held, not attempted.' }),
 };

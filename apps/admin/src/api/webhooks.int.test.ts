@@ -78,6 +78,24 @@ describe('API webhooks and deliveries', () => {
     expect(audit.actor_id).toMatch(/^key_/);
   });
 
+  test('when a header is named "__proto__", it is kept as the panel and the CLI keep it (not silently dropped)', async () => {
+    const res = await api()
+      .post('/webhooks')
+      .set('content-type', 'application/json')
+      .send('{"url":"https://example.com/proto","headers":{"__proto__":"x","X-Tenant":"acme"}}')
+      .expect(201);
+    expect(Object.entries(res.body.headers as object).sort()).toEqual([
+      ['X-Tenant', 'acme'],
+      ['__proto__', 'x'],
+    ]);
+    const row = await f.t.db
+      .selectFrom('webhooks')
+      .select('headers')
+      .where('id', '=', res.body.id as string)
+      .executeTakeFirstOrThrow();
+    expect(Object.keys(row.headers as object).sort()).toEqual(['X-Tenant', '__proto__']);
+  });
+
   test('when a webhook is created with every field, each is kept', async () => {
     const body = {
       url: 'https://example.com/all',
@@ -265,6 +283,18 @@ describe('API webhooks and deliveries', () => {
       'headers',
     ],
     ['a header with LF in its name', { url: 'https://example.com/', headers: { 'X-A\nB': 'v' } }, 'headers'],
+    ['headers as a list', { url: 'https://example.com/', headers: [['X-A', 'v']] }, 'headers'],
+    ['a numeric header value', { url: 'https://example.com/', headers: { 'X-A': 5 } }, 'headers'],
+    [
+      'a header name over 100 characters',
+      { url: 'https://example.com/', headers: { ['X'.repeat(101)]: 'v' } },
+      'headers',
+    ],
+    [
+      'a header value over 1,000 characters',
+      { url: 'https://example.com/', headers: { 'X-A': 'v'.repeat(1001) } },
+      'headers',
+    ],
     [
       'a reserved header',
       { url: 'https://example.com/', headers: { 'Webhook-Signature': 'v1,x' } },
