@@ -96,7 +96,10 @@ export function createDeliverProcessor(deps: DeliverDeps) {
     const base = { deliveryId: data.deliveryId, webhookId: data.webhookId };
     // Postgres or Redis down before the attempt is no attempt: the job waits
     // without counting one (a failed job would spend a place in the schedule
-    // and a herald-attempt number on every try until they came back).
+    // and a herald-attempt number on every try until they came back). There is
+    // no cap on purpose: a cap would turn a long outage into dead deliveries
+    // that were never attempted. Only connection-class errors qualify
+    // (isServiceUnavailable), so a bad row or a bug still fails the job.
     const waitForServices = async (error: unknown): Promise<never> => {
       if (!isServiceUnavailable(error)) throw error;
       deps.log.warn(
