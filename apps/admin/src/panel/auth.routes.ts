@@ -92,6 +92,7 @@ export function registerAuthRoutes(router: Router, ctx: PanelContext): void {
     await loginRateLimit.clear(ip, email);
     // A new session id at the privilege change: a fixated or leaked pre-login id is worthless.
     await regenerate(req);
+    ctx.store.startSignedIn(req.sessionID);
     req.session.adminId = admin.id;
     req.session.csrfToken = newCsrfToken();
     await recordLogin(engine.db, admin.id);

@@ -8,6 +8,8 @@ import {
   verifyPassword,
 } from '@herald/engine';
 import { seedDelivery } from './delivery-fixtures.js';
+import { ABSOLUTE_TIMEOUT_MS, IDLE_TIMEOUT_MS } from './session.js';
+import { PostgresSessionStore } from './session-store.js';
 import {
   ADMIN_EMAIL,
   ADMIN_PASSWORD,
@@ -517,6 +519,41 @@ describe('change my password', () => {
       .type('form')
       .send({ _csrf: csrfFrom(loginPage.text), email: ADMIN_EMAIL, password: ADMIN_PASSWORD })
       .expect(401);
+  });
+
+  test('when a request of a session the change ended saves that session afterwards, it stays ended', async () => {
+    const agent = await login();
+    const elsewhere = await otherSession();
+    await elsewhere.get('/apps').expect(200);
+    // What that session's request read when it began, before the change.
+    const [row] = await h.t.db
+      .selectFrom('admin_sessions')
+      .select(['sid', 'data'])
+      .where('admin_id', 'is not', null)
+      .orderBy('created_at', 'desc')
+      .limit(1)
+      .execute();
+    const token = await tokenOf(agent);
+    await agent
+      .post('/account/password')
+      .type('form')
+      .send({ _csrf: token, currentPassword: ADMIN_PASSWORD, newPassword: NEW, confirmPassword: NEW })
+      .expect(303);
+    // Its save on the way out (every POST sets a flash), from this process or another.
+    const store = new PostgresSessionStore(h.t.db, {
+      idleMs: IDLE_TIMEOUT_MS,
+      absoluteMs: ABSOLUTE_TIMEOUT_MS,
+    });
+    await new Promise<void>((resolve, reject) =>
+      store.set(row!.sid, row!.data as never, (error) =>
+        error ? reject(error instanceof Error ? error : new Error('session save failed')) : resolve(),
+      ),
+    );
+    expect(
+      await h.t.db.selectFrom('admin_sessions').select('sid').where('sid', '=', row!.sid).execute(),
+    ).toEqual([]);
+    await elsewhere.get('/apps').expect(303).expect('location', '/login');
+    await agent.get('/account').expect(200);
   });
 
   test.each(

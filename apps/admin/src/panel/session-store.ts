@@ -18,6 +18,8 @@ const PRUNE_BATCH = 500;
  * lifetime reads as no session at all, whatever the cookie says.
  */
 export class PostgresSessionStore extends session.Store {
+  private readonly startingSignedIn = new Set<string>();
+
   constructor(
     private readonly db: Db,
     private readonly options: SessionStoreOptions,
@@ -39,31 +41,61 @@ export class PostgresSessionStore extends session.Store {
       );
   }
 
+  /**
+   * Writes a session. A signed-in session is only ever updated here, never
+   * created, unless `startSignedIn` announced it (the login that just made
+   * it): a request of a session that was ended meanwhile — a password change
+   * signing the admin's other sessions out — saves on its way out, and an
+   * upsert would bring that session back with a new lifetime.
+   */
   override set(sid: string, data: SessionData, callback?: (err?: unknown) => void): void {
     const adminId = typeof data.adminId === 'string' ? data.adminId : null;
-    this.db
-      .insertInto('admin_sessions')
-      .values({
-        sid,
-        admin_id: adminId,
-        data: JSON.stringify(data),
-        expires_at: this.idleDeadline(),
-        created_at: new Date(),
-      })
-      // created_at is kept: the absolute lifetime counts from the session's birth.
-      .onConflict((oc) =>
-        oc.column('sid').doUpdateSet({
-          admin_id: adminId,
-          data: JSON.stringify(data),
-          expires_at: this.idleDeadline(),
-          last_seen_at: new Date(),
-        }),
-      )
-      .execute()
-      .then(
-        () => callback?.(),
-        (error: unknown) => callback?.(error),
-      );
+    const mayCreate = adminId === null || this.startingSignedIn.has(sid);
+    const write = mayCreate
+      ? this.db
+          .insertInto('admin_sessions')
+          .values({
+            sid,
+            admin_id: adminId,
+            data: JSON.stringify(data),
+            expires_at: this.idleDeadline(),
+            created_at: new Date(),
+          })
+          // created_at is kept: the absolute lifetime counts from the session's birth.
+          .onConflict((oc) =>
+            oc.column('sid').doUpdateSet({
+              admin_id: adminId,
+              data: JSON.stringify(data),
+              expires_at: this.idleDeadline(),
+              last_seen_at: new Date(),
+            }),
+          )
+          .execute()
+      : this.db
+          .updateTable('admin_sessions')
+          .set({
+            admin_id: adminId,
+            data: JSON.stringify(data),
+            expires_at: this.idleDeadline(),
+            last_seen_at: new Date(),
+          })
+          .where('sid', '=', sid)
+          .execute();
+    write.then(
+      () => {
+        this.startingSignedIn.delete(sid);
+        callback?.();
+      },
+      (error: unknown) => {
+        this.startingSignedIn.delete(sid);
+        callback?.(error);
+      },
+    );
+  }
+
+  /** The login that just signed `sid` in: its next `set` may create the row. */
+  startSignedIn(sid: string): void {
+    this.startingSignedIn.add(sid);
   }
 
   override touch(sid: string, _data: SessionData, callback?: () => void): void {
