@@ -51,36 +51,27 @@ export class PostgresSessionStore extends session.Store {
   override set(sid: string, data: SessionData, callback?: (err?: unknown) => void): void {
     const adminId = typeof data.adminId === 'string' ? data.adminId : null;
     const mayCreate = adminId === null || this.startingSignedIn.has(sid);
+    const json = JSON.stringify(data);
+    const changes = {
+      admin_id: adminId,
+      data: json,
+      expires_at: this.idleDeadline(),
+      last_seen_at: new Date(),
+    };
     const write = mayCreate
       ? this.db
           .insertInto('admin_sessions')
           .values({
             sid,
             admin_id: adminId,
-            data: JSON.stringify(data),
-            expires_at: this.idleDeadline(),
+            data: json,
+            expires_at: changes.expires_at,
             created_at: new Date(),
           })
           // created_at is kept: the absolute lifetime counts from the session's birth.
-          .onConflict((oc) =>
-            oc.column('sid').doUpdateSet({
-              admin_id: adminId,
-              data: JSON.stringify(data),
-              expires_at: this.idleDeadline(),
-              last_seen_at: new Date(),
-            }),
-          )
+          .onConflict((oc) => oc.column('sid').doUpdateSet(changes))
           .execute()
-      : this.db
-          .updateTable('admin_sessions')
-          .set({
-            admin_id: adminId,
-            data: JSON.stringify(data),
-            expires_at: this.idleDeadline(),
-            last_seen_at: new Date(),
-          })
-          .where('sid', '=', sid)
-          .execute();
+      : this.db.updateTable('admin_sessions').set(changes).where('sid', '=', sid).execute();
     write.then(
       () => {
         this.startingSignedIn.delete(sid);
