@@ -10,11 +10,17 @@ import {
   rotateWebhookSecret,
   setWebhookState,
   CLI_ACTOR,
+  createSharedState,
 } from '@herald/engine';
 import { jest } from '@jest/globals';
+import { Redis } from 'ioredis';
 import { createDb } from '@herald/db';
 import {
   TEST_POSTGRES_URL,
+  TEST_QUEUE_BACKEND,
+  TEST_REDIS_URL,
+  deleteKeysWithPrefix,
+  uniquePrefix,
   startReceiver,
   startTcpProxy,
   sleep,
@@ -323,6 +329,45 @@ describe('delivery engine', () => {
     const [row] = await waitForStatus(h, webhookId, 'succeeded');
     const [attempt] = await attemptsOf(h, row!.id);
     expect(attempt!.response_snippet).toHaveLength(4096);
+  });
+
+  test('when the endpoint answers a status outside 100–599, the attempt is a recorded failure and is retried', async () => {
+    let calls = 0;
+    const r = await receiver((_req, res) => {
+      calls++;
+      if (calls === 1) res.writeHead(999).end('odd');
+      else res.writeHead(200).end('ok');
+    });
+    const { id: webhookId } = await h.addWebhook({ url: r.url });
+    await h.client.publish({ app: h.appId, type: 'user.login', data: {} });
+    const [row] = await waitForStatus(h, webhookId, 'succeeded');
+    const attempts = await attemptsOf(h, row!.id);
+    expect(attempts.map((a) => [a.attempt, a.outcome, a.status_code, a.error])).toEqual([
+      [1, 'http_error', null, 'endpoint answered invalid status 999'],
+      [2, 'success', 200, null],
+    ]);
+  });
+
+  test('when the delivery row goes while its attempt is in flight (its event pruned), nothing is recorded and it is not sent again', async () => {
+    let calls = 0;
+    let eventId = '';
+    const r = await receiver(async (_req, res) => {
+      calls++;
+      // The second attempt (a queued retry job) finds its event pruned mid-request.
+      if (calls === 2) await h.t.db.deleteFrom('events').where('id', '=', eventId).execute();
+      res.writeHead(500).end('down');
+    });
+    const { id: webhookId } = await h.addWebhook({ url: r.url });
+    ({ id: eventId } = await h.client.publish({ app: h.appId, type: 'user.ban', data: {} }));
+    const [, second] = await r.waitForRequests(2);
+    const deliveryId = second!.headers['herald-delivery-id']!;
+    await waitUntil(
+      async () => (await h.engine.queues.deliveries.getJobState(deliveryId)) === 'unknown' || undefined,
+      { what: 'the delivery job to end', timeoutMs: 4_000 },
+    );
+    await sleep(600); // three retry delays of this harness's schedule
+    expect(r.requests).toHaveLength(2);
+    expect(await deliveryRows(h, webhookId)).toEqual([]);
   });
 
   test('when a webhook fails past its schedule it ends dead; after the endpoint is fixed, replay delivers it', async () => {
@@ -655,3 +700,55 @@ describe('delivery engine while Postgres is away', () => {
     }
   });
 });
+
+// The shared gate lives in Redis only with the Redis queue backend.
+(TEST_QUEUE_BACKEND === 'redis' ? describe : describe.skip)(
+  'delivery engine while the shared gate’s Redis is away',
+  () => {
+    test('when Redis goes during the POST, the outcome is still committed; the next attempt waits for Redis', async () => {
+      const redisUrl = new URL(TEST_REDIS_URL);
+      const proxy = await startTcpProxy({ host: redisUrl.hostname, port: Number(redisUrl.port || 6379) });
+      // Only the worker's shared state (gate, change notices) goes through the proxy; commands
+      // fail after one reconnect attempt instead of queueing for ever.
+      const gateRedis = new Redis(proxy.through(TEST_REDIS_URL), { maxRetriesPerRequest: 1 });
+      gateRedis.on('error', () => undefined);
+      const prefix = uniquePrefix();
+      const h = await startHarness({
+        shared: createSharedState({ kind: 'redis', redis: gateRedis, prefix }),
+      });
+      let calls = 0;
+      const r = await startReceiver(async (_req, res) => {
+        calls++;
+        if (calls === 1) await proxy.cut();
+        res.writeHead(calls === 1 ? 500 : 200).end();
+      });
+      try {
+        const { id: webhookId } = await h.addWebhook({ url: r.url });
+        await h.client.publish({ app: h.appId, type: 'hwid.mismatch', data: {} });
+        const [row] = await waitUntil(
+          async () => {
+            const rows = await deliveryRows(h, webhookId);
+            return rows[0]?.attempts === 1 ? rows : undefined;
+          },
+          { what: 'the first attempt recorded', timeoutMs: 4_000 },
+        );
+        expect(row).toMatchObject({ status: 'failed', last_status_code: 500 });
+        expect((await attemptsOf(h, row!.id)).map((a) => [a.outcome, a.status_code])).toEqual([
+          ['http_error', 500],
+        ]);
+        await sleep(1_000);
+        expect(r.requests).toHaveLength(1);
+        await proxy.restore();
+        await waitForStatus(h, webhookId, 'succeeded');
+        expect(r.requests.map((req) => req.headers['herald-attempt'])).toEqual(['1', '2']);
+      } finally {
+        await proxy.restore();
+        await h.close();
+        await r.close();
+        await deleteKeysWithPrefix(gateRedis, prefix).catch(() => undefined);
+        gateRedis.disconnect();
+        await proxy.close();
+      }
+    });
+  },
+);

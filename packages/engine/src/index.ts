@@ -63,6 +63,7 @@ export type {
   AttemptRecord,
   DeliveryOutcome,
   DeliveryRecorder,
+  RecordedOutcome,
   WebhookEffects,
 } from './deliveries/delivery-recorder.js';
 export { proposedDeliveryIds, writeFanout } from './events/fanout.repository.js';

@@ -11,6 +11,8 @@ import type { Send } from './http-sender.js';
 import { buildPlatformRequest } from './platform-request.js';
 import { decide, platformError, type Decision, type RetryPolicyOptions } from './retry-policy.js';
 
+const FOREIGN_KEY_VIOLATION = '23503';
+
 export const DEFAULT_USER_AGENT = `Herald-Webhooks/${HERALD_VERSION}`;
 
 export interface AttemptDeps {
@@ -55,7 +57,10 @@ export interface AttemptDone {
   durationMs: number;
   /** Why it failed, for the error BullMQ keeps (no URL, no secret). */
   error: string | null;
-  /** False when the row turned out to be another run's (`rowCommitted`): nothing was recorded, no retry is owed. */
+  /**
+   * False when nothing was recorded and no retry is owed: the row turned out
+   * to be another run's (`rowCommitted`), or it was gone (pruned or its app deleted).
+   */
   recorded: boolean;
 }
 
@@ -93,6 +98,18 @@ export function buildHeaders(
  */
 export function createAttempter(deps: AttemptDeps) {
   const { now, random, healthy } = deps;
+  async function tellGate(webhookId: string, decision: Decision, failuresBefore: number): Promise<void> {
+    if (decision.kind === 'succeeded') {
+      await deps.gate.recordSuccess(webhookId, failuresBefore);
+      return;
+    }
+    // Anything but a success: the next delivery to it asks the shared gate.
+    healthy.forget(webhookId);
+    if (decision.kind !== 'disable' && decision.countsForBreaker) await deps.gate.recordFailure(webhookId);
+    if (decision.kind === 'retry' && decision.pauseWebhookMs !== null) {
+      await deps.gate.pause(webhookId, now() + decision.pauseWebhookMs);
+    }
+  }
   return async function attemptDelivery(
     target: DeliveryTarget,
     data: DeliveryJobData,
@@ -113,16 +130,15 @@ export function createAttempter(deps: AttemptDeps) {
     place.onExchanged?.();
     const decision = decide({ ...result, format: target.format }, position, { ...deps.policy, random });
 
-    if (decision.kind === 'succeeded') {
-      await deps.gate.recordSuccess(target.id, place.failuresBefore);
-    } else {
-      // Anything but a success: the next delivery to it asks the shared gate.
-      healthy.forget(target.id);
-      if (decision.kind !== 'disable' && decision.countsForBreaker) await deps.gate.recordFailure(target.id);
-    }
-    if (decision.kind === 'retry' && decision.pauseWebhookMs !== null) {
-      await deps.gate.pause(target.id, now() + decision.pauseWebhookMs);
-    }
+    // The shared gate's bookkeeping must not cost the outcome: a Redis error
+    // here is logged, and the outcome is still committed (the gate heals with
+    // the next attempt's answer).
+    await tellGate(target.id, decision, place.failuresBefore).catch((error: unknown) =>
+      deps.log.warn(
+        { err: (error as Error).message, webhookId: target.id, deliveryId: data.deliveryId },
+        'could not update the endpoint gate after an attempt; recording the outcome anyway',
+      ),
+    );
 
     // A 2xx the platform calls a failure (Telegram ok:false) is recorded as one.
     const outcome =
@@ -139,31 +155,37 @@ export function createAttempter(deps: AttemptDeps) {
     };
     // The row must be committed before its outcome is (a rejection here fails the caller's job).
     if (place.rowCommitted !== undefined && !(await place.rowCommitted)) return { ...done, recorded: false };
-    const effects = await deps.recorder.submit({
-      deliveryId: data.deliveryId,
-      webhookId: data.webhookId,
-      status,
-      attempts: attempt,
-      nextAttemptAt: decision.kind === 'retry' ? new Date(now() + decision.delayMs) : null,
-      attemptRecord: {
-        attempt,
-        outcome,
-        statusCode: result.statusCode,
-        durationMs: result.durationMs,
-        responseSnippet: result.responseSnippet,
-        error,
-        startedAt: result.startedAt,
-      },
-      webhookHealth:
-        decision.kind === 'succeeded'
-          ? 'success'
-          : decision.kind === 'disable'
-            ? undefined
-            : decision.countsForBreaker
-              ? 'failure'
-              : undefined,
-      ...(decision.kind === 'disable' ? { disableWebhook: decision.reason } : {}),
-    });
+    const effects = await deps.recorder
+      .submit({
+        deliveryId: data.deliveryId,
+        webhookId: data.webhookId,
+        status,
+        attempts: attempt,
+        nextAttemptAt: decision.kind === 'retry' ? new Date(now() + decision.delayMs) : null,
+        attemptRecord: {
+          attempt,
+          outcome,
+          statusCode: result.statusCode,
+          durationMs: result.durationMs,
+          responseSnippet: result.responseSnippet,
+          error,
+          startedAt: result.startedAt,
+        },
+        webhookHealth:
+          decision.kind === 'succeeded'
+            ? 'success'
+            : decision.kind === 'disable'
+              ? undefined
+              : decision.countsForBreaker
+                ? 'failure'
+                : undefined,
+        ...(decision.kind === 'disable' ? { disableWebhook: decision.reason } : {}),
+      })
+      // The row went between the write's check and its insert (foreign key): as gone as missing.
+      .catch((error: unknown) => {
+        if ((error as { code?: unknown } | null)?.code !== FOREIGN_KEY_VIOLATION) throw error;
+        return { disabled: [], missing: new Set([data.deliveryId]), recorded: false };
+      });
     deps.metrics?.recordAttempt({
       outcome,
       statusCode: result.statusCode,
@@ -182,6 +204,14 @@ export function createAttempter(deps: AttemptDeps) {
       await deps.notifyChanged(target.appId);
     }
 
+    if (!effects.recorded) {
+      // Retention pruned its event, or its app was deleted, mid-attempt: nothing is owed any more.
+      deps.log.info(
+        { deliveryId: data.deliveryId, eventId: data.eventId, webhookId: target.id, attempt },
+        'delivery row gone during the attempt; outcome not recorded',
+      );
+      return { ...done, recorded: false };
+    }
     const logFields = {
       deliveryId: data.deliveryId,
       eventId: data.eventId,

@@ -136,6 +136,8 @@ export function createDeliverProcessor(deps: DeliverDeps) {
       position: data.scheduleOffset + job.attemptsMade,
       failuresBefore: admission.failures,
     });
+    // Its row went mid-attempt (event pruned, app deleted): nothing is owed, the job ends.
+    if (!done.recorded) return 'cancelled';
     const { decision } = done;
     switch (decision.kind) {
       case 'succeeded':

@@ -94,6 +94,19 @@ export function createSender(options: SenderOptions) {
           ? withoutNul(Buffer.concat(chunks).subarray(0, storedBytes).toString('utf8'))
           : null;
       const statusCode = res.statusCode;
+      // HTTP status codes are 100–599; a receiver answering 999 broke the protocol (and
+      // the attempt's record could not hold it). A failure, kept in the error text.
+      if (statusCode < 100 || statusCode > 599) {
+        return {
+          outcome: 'http_error',
+          statusCode: null,
+          retryAfterMs: null,
+          durationMs: now() - startedMs,
+          startedAt,
+          responseSnippet: snippet,
+          error: `endpoint answered invalid status ${statusCode}`,
+        };
+      }
       return {
         outcome: statusCode >= 200 && statusCode < 300 ? 'success' : 'http_error',
         statusCode,

@@ -79,7 +79,10 @@ describe('writeDeliveryOutcomes', () => {
       attemptRecord: attempt(200),
       webhookHealth: 'success',
     }));
-    await expect(writeDeliveryOutcomes(t.db, outcomes, OPTIONS)).resolves.toEqual({ disabled: [] });
+    await expect(writeDeliveryOutcomes(t.db, outcomes, OPTIONS)).resolves.toEqual({
+      disabled: [],
+      missing: new Set(),
+    });
     for (const s of [failing, healthy]) {
       const row = await delivery(s.deliveryId);
       expect(row).toMatchObject({
@@ -163,4 +166,32 @@ describe('writeDeliveryOutcomes', () => {
     });
     expect(await attempts(s.deliveryId)).toEqual([]);
   });
+
+  test.each([
+    ['successes only (one statement)', 'success'],
+    ['a failure (the step-by-step transaction)', 'failure'],
+  ] as const)(
+    'when a batch holds a delivery whose row is gone, the rest land and the gone one is reported, not an error: %s',
+    async (_name, health) => {
+      const kept = await seed();
+      const gone = await seed();
+      await t.db.deleteFrom('deliveries').where('id', '=', gone.deliveryId).execute();
+      const effects = await writeDeliveryOutcomes(
+        t.db,
+        [kept, gone].map((s) => ({
+          ...s,
+          status: health === 'success' ? 'succeeded' : 'failed',
+          attempts: 1,
+          nextAttemptAt: health === 'success' ? null : new Date(Date.now() + 60_000),
+          attemptRecord: attempt(health === 'success' ? 200 : 500),
+          webhookHealth: health,
+        })),
+        OPTIONS,
+      );
+      expect([...effects.missing]).toEqual([gone.deliveryId]);
+      expect(await delivery(kept.deliveryId)).toMatchObject({ attempts: 1 });
+      expect(await attempts(kept.deliveryId)).toHaveLength(1);
+      expect(await attempts(gone.deliveryId)).toEqual([]);
+    },
+  );
 });

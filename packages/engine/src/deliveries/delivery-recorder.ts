@@ -31,6 +31,28 @@ export interface DeliveryOutcome {
 export interface WebhookEffects {
   /** Webhooks this batch disabled (410, or failing for too long). */
   disabled: { webhookId: string; appId: string }[];
+  /**
+   * Deliveries of the batch whose row is gone (retention pruned its event, or
+   * its app was deleted, while it was in flight): nothing was written for them.
+   */
+  missing: ReadonlySet<string>;
+}
+
+/** What one submitted outcome came to: the batch's webhook effects, and whether its own row was there. */
+export interface RecordedOutcome extends WebhookEffects {
+  /** False when the delivery's row is gone: nothing was recorded and nothing more is owed. */
+  recorded: boolean;
+}
+
+const NONE_MISSING: ReadonlySet<string> = new Set();
+
+function missingOf(
+  outcomes: readonly DeliveryOutcome[],
+  updated: readonly { id: string }[],
+): ReadonlySet<string> {
+  if (updated.length === outcomes.length) return NONE_MISSING;
+  const found = new Set(updated.map((r) => r.id));
+  return new Set(outcomes.map((o) => o.deliveryId).filter((id) => !found.has(id)));
 }
 
 const MAX_ERROR_LENGTH = 2000;
@@ -86,6 +108,11 @@ const DELIVERY_RECORD = sql`(id text, status text, attempts int, next_attempt_at
 const ATTEMPT_RECORD = sql`(id text, delivery_id text, attempt int, outcome text, status_code int,
   duration_ms int, response_snippet text, error text, started_at timestamptz)`;
 
+// An attempt of a delivery whose row is gone (its event pruned, its app
+// deleted, mid-attempt) is not inserted: the foreign key would refuse the
+// whole batch. Its update matches nothing, and the caller hears it (missing).
+const ONLY_EXISTING_DELIVERIES = sql`where exists (select 1 from deliveries x where x.id = a.delivery_id)`;
+
 const OUTCOMES_WRITE = preparedStatement('herald_outcomes_write');
 
 /**
@@ -108,19 +135,21 @@ export async function writeDeliveryOutcomes(
   const succeeded = [
     ...new Set(outcomes.filter((o) => o.webhookHealth === 'success').map((o) => o.webhookId)),
   ];
-  await sql`${OUTCOMES_WRITE}
+  const updated = await sql<{ id: string }>`${OUTCOMES_WRITE}
     with attempts as (
       insert into delivery_attempts
         (id, delivery_id, attempt, outcome, status_code, duration_ms, response_snippet, error, started_at)
-      select * from jsonb_to_recordset(${JSON.stringify(attemptRows(outcomes))}::jsonb) as a${ATTEMPT_RECORD}
+      select a.* from jsonb_to_recordset(${JSON.stringify(attemptRows(outcomes))}::jsonb) as a${ATTEMPT_RECORD}
+      ${ONLY_EXISTING_DELIVERIES}
     ), healthy as (
       update webhooks set failing_since = null
       where id = any(${succeeded}::text[]) and failing_since is not null
     )
     ${UPDATE_DELIVERIES}
     from jsonb_to_recordset(${JSON.stringify(deliveryRows(outcomes))}::jsonb) as v${DELIVERY_RECORD}
-    where d.id = v.id`.execute(db);
-  return { disabled: [] };
+    where d.id = v.id
+    returning d.id`.execute(db);
+  return { disabled: [], missing: missingOf(outcomes, updated.rows) };
 }
 
 /** writeDeliveryOutcomes as a transaction of separate statements (any batch). */
@@ -131,11 +160,18 @@ export async function writeDeliveryOutcomesStepwise(
 ): Promise<WebhookEffects> {
   return db.transaction().execute(async (trx) => {
     const attempts = attemptRows(outcomes);
-    if (attempts.length > 0) await trx.insertInto('delivery_attempts').values(attempts).execute();
-    await sql`
+    if (attempts.length > 0) {
+      await sql`
+        insert into delivery_attempts
+          (id, delivery_id, attempt, outcome, status_code, duration_ms, response_snippet, error, started_at)
+        select a.* from jsonb_to_recordset(${JSON.stringify(attempts)}::jsonb) as a${ATTEMPT_RECORD}
+        ${ONLY_EXISTING_DELIVERIES}`.execute(trx);
+    }
+    const updated = await sql<{ id: string }>`
       ${UPDATE_DELIVERIES}
       from jsonb_to_recordset(${JSON.stringify(deliveryRows(outcomes))}::jsonb) as v${DELIVERY_RECORD}
-      where d.id = v.id`.execute(trx);
+      where d.id = v.id
+      returning d.id`.execute(trx);
 
     const failed = [
       ...new Set(outcomes.filter((o) => o.webhookHealth === 'failure').map((o) => o.webhookId)),
@@ -194,11 +230,11 @@ export async function writeDeliveryOutcomesStepwise(
         .executeTakeFirst();
       if (gone) disabled.push({ webhookId: gone.id, appId: gone.app_id });
     }
-    return { disabled };
+    return { disabled, missing: missingOf(outcomes, updated.rows) };
   });
 }
 
-export type DeliveryRecorder = GroupCommitter<DeliveryOutcome, WebhookEffects>;
+export type DeliveryRecorder = GroupCommitter<DeliveryOutcome, RecordedOutcome>;
 
 export function createDeliveryRecorder(
   db: Db,
@@ -207,12 +243,15 @@ export function createDeliveryRecorder(
     'onRetry' | 'onBatch' | 'maxBatch' | 'maxInFlight' | 'lingerMs'
   >,
 ): DeliveryRecorder {
-  return new GroupCommitter<DeliveryOutcome, WebhookEffects>({
+  return new GroupCommitter<DeliveryOutcome, RecordedOutcome>({
     ...options,
     write: async (items) => {
       const effects = await writeDeliveryOutcomes(db, items, options);
       // Every caller sees the batch's effects; each acts only on its own webhook.
-      return items.map(() => effects);
+      const recorded: RecordedOutcome = { ...effects, recorded: true };
+      if (effects.missing.size === 0) return items.map(() => recorded);
+      const gone: RecordedOutcome = { ...effects, recorded: false };
+      return items.map((o) => (effects.missing.has(o.deliveryId) ? gone : recorded));
     },
   });
 }
