@@ -14,7 +14,9 @@ import {
 } from '@herald/engine';
 import { jest } from '@jest/globals';
 import { Redis } from 'ioredis';
+import { newId } from '@herald/core';
 import { createDb } from '@herald/db';
+import { eventJobOptions, type EventJobData } from '@herald/queue';
 import {
   TEST_POSTGRES_URL,
   TEST_QUEUE_BACKEND,
@@ -542,6 +544,33 @@ describe('delivery engine', () => {
     expect(r.requests).toHaveLength(1);
   });
 
+  // The stall's mark is BullMQ's own (a deferred failure the next worker to take the job applies)
+  // in its Redis layout: the Postgres backend keeps it in a column instead.
+  (TEST_QUEUE_BACKEND === 'redis' ? test : test.skip)(
+    'when BullMQ fails an event job as "stalled more than allowable limit", it is queued again and fanned out',
+    async () => {
+      const r = await receiver();
+      const { id: webhookId } = await h.addWebhook({ url: r.url });
+      const event: EventJobData = {
+        v: 1,
+        id: newId('event'),
+        appId: h.appId,
+        type: 'user.login',
+        timestamp: new Date().toISOString(),
+        data: {},
+      };
+      const { queue } = h;
+      if (queue.kind !== 'redis') throw new Error('Redis backend only');
+      const events = h.engine.queues.events;
+      await events.add(event.type, event, { ...eventJobOptions(event), delay: 300 });
+      // As BullMQ's stalled checker marks a job whose worker died twice mid-job.
+      await queue.redis.hset(events.toKey(event.id), 'defa', 'job stalled more than allowable limit');
+      const [row] = await waitForStatus(h, webhookId, 'succeeded');
+      expect(row!.event_id).toBe(event.id);
+      expect(r.requests.map((req) => req.headers['webhook-id'])).toEqual([event.id]);
+    },
+  );
+
   test('when a delivery finishes while the reconciler looks its job up, it is not queued again', async () => {
     const { webhookId, held } = await heldDelivery();
     await makeOverduePending(held.id);
@@ -752,3 +781,33 @@ describe('delivery engine while Postgres is away', () => {
     });
   },
 );
+
+describe('worker shutdown', () => {
+  test('when an attempt hangs past the shutdown deadline, close cuts it short, records it and schedules its retry', async () => {
+    // The attempt's own timeout (10 s) is far beyond the shutdown deadline (300 ms).
+    const h = await startHarness({ shutdownTimeoutMs: 300, deliveryTimeoutMs: 10_000 });
+    const r = await startReceiver(() => {
+      // Never answers.
+    });
+    try {
+      const { id: webhookId } = await h.addWebhook({ url: r.url });
+      await h.client.publish({ app: h.appId, type: 'license.redeem', data: {} });
+      const [req] = await r.waitForRequests(1);
+      const startedAt = Date.now();
+      await h.worker.close();
+      expect(Date.now() - startedAt).toBeLessThan(3_000);
+      const [row] = await deliveryRows(h, webhookId);
+      expect(row).toMatchObject({ status: 'failed', attempts: 1 });
+      expect(row!.next_attempt_at).not.toBeNull();
+      expect((await attemptsOf(h, row!.id)).map((a) => [a.outcome, a.error])).toEqual([
+        ['network_error', 'HERALD_SHUTDOWN: the worker shut down mid-attempt'],
+      ]);
+      expect(await h.engine.queues.deliveries.getJobState(req!.headers['herald-delivery-id']!)).toBe(
+        'delayed',
+      );
+    } finally {
+      await h.close();
+      await r.close();
+    }
+  });
+});

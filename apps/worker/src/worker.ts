@@ -88,10 +88,40 @@ export const FANOUT_COMMIT_LINGER_MS = 5;
  */
 export const OUTCOME_COMMIT_LINGER_MS = 25;
 
+/** After the shutdown deadline cut the HTTP exchanges short, how long their jobs get to record that. */
+export const HAND_BACK_MS = 5_000;
+
+/** What an attempt cut short by shutdown fails with (http-sender.ts records it as a network error). */
+function shutdownError(): Error {
+  return Object.assign(new Error('the worker shut down mid-attempt'), { code: 'HERALD_SHUTDOWN' });
+}
+
+/** BullMQ's "job stalled more than allowable limit" (its worker died twice mid-job). */
+function isStallFailure(error: Error): boolean {
+  return /stall/i.test(error.message);
+}
+
+/** True when `promise` settled within `ms` (the timer does not outlive the race). */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export interface HeraldWorker {
   engine: Engine;
   start(): Promise<void>;
-  /** Stops taking jobs, finishes in-flight ones (or hands them back at the deadline), flushes records. */
+  /**
+   * Stops taking jobs and finishes in-flight ones; past the deadline, cuts
+   * their HTTP exchanges short (retried later) or hands them back; flushes
+   * records. Calling it again returns the same shutdown.
+   */
   close(): Promise<void>;
 }
 
@@ -259,12 +289,68 @@ export function createWorker(deps: WorkerDeps): HeraldWorker {
   // A job whose worker died twice mid-attempt is failed by BullMQ as stalled
   // without our processor running: put it straight back.
   deliveries.on('failed', (job, error) => {
-    if (!job?.id || !/stall/i.test(error.message)) return;
+    if (!job?.id || !isStallFailure(error)) return;
     log.warn({ deliveryId: job.id }, 'delivery job stalled; re-queueing');
     reconcileDeliveries(engine, { deliveryIds: [job.id] }).catch((e: unknown) =>
       log.error({ err: (e as Error).message, deliveryId: job.id }, 're-queue after stall failed'),
     );
   });
+  // An event's fan-out stalled twice the same way: it has no row yet for the
+  // reconciler to find, so the job itself goes back, as one of its attempts
+  // (a fan-out that keeps killing its worker ends failed, kept a day, like one that keeps failing).
+  events.on('failed', (job, error) => {
+    if (!job?.id || !isStallFailure(error)) return;
+    if (job.attemptsMade >= (job.opts.attempts ?? 1)) {
+      log.error(
+        { eventId: job.id, attemptsMade: job.attemptsMade },
+        'event job stalled on its last attempt; left failed',
+      );
+      return;
+    }
+    log.warn({ eventId: job.id }, 'event job stalled; re-queueing');
+    job
+      .retry('failed')
+      .catch((e: unknown) =>
+        log.error({ err: (e as Error).message, eventId: job.id }, 're-queue after stall failed'),
+      );
+  });
+
+  let closing: Promise<void> | undefined;
+  /**
+   * SIGTERM: stop taking jobs and let those in flight finish within the
+   * deadline. Past it, in-flight HTTP exchanges are cut short — each attempt
+   * is recorded as a network error and its retry scheduled, as if the
+   * receiver had dropped the connection. Jobs still running after a further
+   * HAND_BACK_MS (a stuck write, say) are handed back: the worker closes
+   * without them, and their locks lapse so another worker takes them up.
+   */
+  async function shutdown(): Promise<void> {
+    const deadlineMs = deps.shutdownTimeoutMs ?? 30_000;
+    // pause() waits for the jobs in flight, and can be left behind: BullMQ's
+    // close() cannot be hurried once called (close(true) after close() returns the first call's promise).
+    const drained = Promise.all(workers.map((w) => w.pause())).then(
+      () => true,
+      () => true,
+    );
+    let cutShort = false;
+    let late = !(await settlesWithin(drained, deadlineMs));
+    if (late) {
+      log.warn(
+        { deadlineMs },
+        'in-flight attempts did not finish in time; cutting them short to retry later',
+      );
+      cutShort = true;
+      await agent.destroy(shutdownError());
+      late = !(await settlesWithin(drained, HAND_BACK_MS));
+      if (late) log.warn({ waitedMs: HAND_BACK_MS }, 'jobs still running; handing them back to the queue');
+    }
+    await Promise.all(workers.map((w) => w.close(late)));
+    await Promise.all([recorder.flush(), fanoutCommitter.flush()]);
+    await engine.close();
+    if (!cutShort) await agent.close();
+    await changes?.close();
+    log.info('worker stopped taking jobs');
+  }
 
   return {
     engine,
@@ -285,24 +371,9 @@ export function createWorker(deps: WorkerDeps): HeraldWorker {
       await Promise.all(workers.map((w) => w.waitUntilReady()));
       log.info({ concurrency: deps.concurrency }, 'worker started');
     },
-    async close() {
-      const deadline = deps.shutdownTimeoutMs ?? 30_000;
-      let timer: NodeJS.Timeout | undefined;
-      const graceful = Promise.all(workers.map((w) => w.close()));
-      const timedOut = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), deadline);
-      });
-      if ((await Promise.race([graceful, timedOut])) === 'timeout') {
-        // Jobs still running go back to the queue (their locks lapse) rather than hold up shutdown.
-        log.warn({ deadlineMs: deadline }, 'in-flight jobs did not finish in time; handing them back');
-        await Promise.all(workers.map((w) => w.close(true)));
-      }
-      clearTimeout(timer);
-      await Promise.all([recorder.flush(), fanoutCommitter.flush()]);
-      await engine.close();
-      await agent.close();
-      await changes?.close();
-      log.info('worker stopped taking jobs');
+    close() {
+      closing ??= shutdown();
+      return closing;
     },
   };
 }
