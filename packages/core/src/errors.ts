@@ -15,6 +15,11 @@ export interface FieldIssue {
   index?: number;
 }
 
+/** The thing is busy in a way that refuses the request for now (retry later). Nothing was changed. */
+export class ConflictError extends Error {
+  override readonly name = 'ConflictError';
+}
+
 /** Input was refused; `issues` name every bad field. Nothing was changed. */
 export class ValidationError extends Error {
   override readonly name = 'ValidationError';

@@ -1,6 +1,6 @@
 export { newId, isId, idTimeMs, ID_PREFIXES } from './ids.js';
 export type { IdKind } from './ids.js';
-export { NotFoundError, ValidationError } from './errors.js';
+export { ConflictError, NotFoundError, ValidationError } from './errors.js';
 export type { FieldIssue } from './errors.js';
 export { HERALD_VERSION } from './version.js';
 export { utcDate } from './time.js';

@@ -171,4 +171,59 @@ describe('API end to end, with a worker process', () => {
       expect(ids.indexOf(row.id)).toBe((row.payload as { i: number }).i);
     }
   });
+
+  test('when a delivery is retried while its attempt is in flight, the API answers 409 and the attempt’s outcome stands', async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow = await startReceiver(async (_req, res) => {
+      await held;
+      res.writeHead(200).end();
+    });
+    try {
+      // A rate limit keeps the first attempt in a delivery job (no inline attempt from the fan-out).
+      await request(f.http)
+        .post('/api/v1/webhooks')
+        .set(...auth(f.key))
+        .send({ url: slow.url, events: ['license.redeem'], rateLimitPerSecond: 10 })
+        .expect(201);
+      await request(f.http)
+        .post('/api/v1/events')
+        .set(...auth(f.key))
+        .send({ type: 'license.redeem', data: {} })
+        .expect(202);
+      const [req] = await slow.waitForRequests(1);
+      const deliveryId = req!.headers['herald-delivery-id']!;
+      const { body } = await request(f.http)
+        .post(`/api/v1/deliveries/${deliveryId}/retry`)
+        .set(...auth(f.key))
+        .expect(409);
+      expect(body.error).toEqual({
+        code: 'conflict',
+        message: 'an attempt of this delivery is in flight; retry it once that attempt has ended',
+      });
+      release();
+      await waitUntil(
+        async () =>
+          (
+            await f.t.db
+              .selectFrom('deliveries')
+              .select('status')
+              .where('id', '=', deliveryId)
+              .executeTakeFirst()
+          )?.status === 'succeeded',
+        { what: 'the delivery to succeed' },
+      );
+      // Once it has ended, a retry is taken.
+      await request(f.http)
+        .post(`/api/v1/deliveries/${deliveryId}/retry`)
+        .set(...auth(f.key))
+        .expect(202);
+      await slow.waitForRequests(2);
+    } finally {
+      release();
+      await slow.close();
+    }
+  });
 });

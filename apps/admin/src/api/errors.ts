@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { NotFoundError, ValidationError, type FieldIssue } from '@herald/core';
+import { ConflictError, NotFoundError, ValidationError, type FieldIssue } from '@herald/core';
 import type { Logger } from '@herald/logger';
 import { requestIdOf } from '../request-log.js';
 
@@ -51,6 +51,7 @@ function describe(error: unknown): ApiError | undefined {
     return new ApiError(422, 'validation_failed', error.message, error.issues);
   }
   if (error instanceof NotFoundError) return new ApiError(404, 'not_found', `${error.resource} not found`);
+  if (error instanceof ConflictError) return new ApiError(409, 'conflict', error.message);
   const tagged = error as { type?: unknown; status?: unknown; limit?: unknown } | null;
   if (typeof tagged?.type === 'string' && BODY_ERRORS[tagged.type]) {
     const [status, code, message] = BODY_ERRORS[tagged.type]!;

@@ -299,6 +299,7 @@ export function buildOpenApiDocument(): JsonObject {
           responses: {
             '202': { description: 'Queued' },
             '404': error('Unknown'),
+            '409': error('An attempt of this delivery is in flight; retry once it has ended'),
             '422': error('Its webhook was deleted or its payload pruned'),
             ...COMMON,
             ...FULL,

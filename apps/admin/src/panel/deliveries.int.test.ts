@@ -1,5 +1,7 @@
 import request from 'supertest';
 import { CLI_ACTOR, createApp as createHeraldApp, createWebhook } from '@herald/engine';
+import { QUEUE_NAMES } from '@herald/queue';
+import { waitUntil } from '@herald/testkit';
 import { DELIVERIES_PAGE_SIZE } from './deliveries.routes.js';
 import { seedDelivery } from './delivery-fixtures.js';
 import {
@@ -135,6 +137,49 @@ describe('panel deliveries', () => {
       .where('target_id', '=', deliveryId)
       .execute();
     expect(audit).toEqual([{ actor_label: ADMIN_EMAIL }]);
+  });
+
+  test('when Retry is posted while an attempt of the delivery is in flight, it is refused with a toast and nothing changes', async () => {
+    const { appId, webhookId } = await setup();
+    const { deliveryId } = await seedDelivery(h.engine, {
+      appId,
+      webhookId,
+      attempts: [{ statusCode: 500 }],
+    });
+    // A worker that takes the delivery's job and holds it (an attempt in flight).
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await h.engine.queues.deliveries.add('deliver', { held: true }, { jobId: deliveryId });
+    // (Jobs earlier tests queued are let go at once.)
+    const taker = h.queue.backend.createWorker(
+      QUEUE_NAMES.deliveries,
+      async (job) => (job.id === deliveryId ? held : undefined),
+      {
+        concurrency: 5,
+        lockDuration: 30_000,
+      },
+    );
+    try {
+      await waitUntil(async () => (await h.engine.queues.deliveries.getJobState(deliveryId)) === 'active', {
+        what: 'the job to be taken',
+      });
+      const agent = await login();
+      const res = await agent
+        .post(`/apps/${appId}/deliveries/${deliveryId}/retry`)
+        .type('form')
+        .send({ _csrf: await tokenOf(agent) })
+        .expect(303);
+      expect(await statusOf(deliveryId)).toBe('dead');
+      const page = await agent.get(res.headers['location'] as string).expect(200);
+      expect(page.text).toContain(
+        'Retry refused: an attempt of this delivery is in flight; retry it once that attempt has ended.',
+      );
+    } finally {
+      release();
+      await taker.close();
+    }
   });
 
   test('when Replay since is posted, matching deliveries are queued and the toast gives the count', async () => {

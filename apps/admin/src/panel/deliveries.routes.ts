@@ -1,5 +1,5 @@
 import type { Request, Router } from 'express';
-import { NotFoundError, ValidationError, isId, utcDate } from '@herald/core';
+import { ConflictError, NotFoundError, ValidationError, isId, utcDate } from '@herald/core';
 import {
   getDeliveryWithAttempts,
   getEventTypes,
@@ -177,8 +177,12 @@ export function registerDeliveryRoutes(router: Router, ctx: PanelContext): void 
       await retryDelivery(engine, actorOf(req, currentAdmin(res)), app.id, deliveryId);
       setFlash(req, { type: 'success', message: 'Delivery queued for another attempt.' });
     } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      setFlash(req, { type: 'error', message: `Retry refused: ${describeValidation(error)}` });
+      if (error instanceof ConflictError) {
+        setFlash(req, { type: 'error', message: `Retry refused: ${error.message}.` });
+      } else {
+        if (!(error instanceof ValidationError)) throw error;
+        setFlash(req, { type: 'error', message: `Retry refused: ${describeValidation(error)}` });
+      }
     }
     await redirectAfterSave(req, res, deliveryPath(app.id, deliveryId));
   });

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { NotFoundError, ValidationError, newId } from '@herald/core';
+import { ConflictError, NotFoundError, ValidationError, newId } from '@herald/core';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '@herald/db';
 import { recordAudit, type Actor } from '../audit/audit.js';
 import type { Engine } from '../engine.js';
@@ -178,6 +178,12 @@ export async function retryDelivery(
     throw new ValidationError('the event payload is no longer kept', [
       { field: 'deliveryId', message: 'its event payload was pruned' },
     ]);
+  }
+  // A job in flight cannot be replaced (BullMQ keeps a locked job), and its
+  // outcome would overwrite the retry's status: the retry would silently do
+  // nothing. Refused instead; the attempt ends within the delivery timeout.
+  if ((await engine.queues.deliveries.getJobState(deliveryId)) === 'active') {
+    throw new ConflictError('an attempt of this delivery is in flight; retry it once that attempt has ended');
   }
   const rows = await markPending(engine, [deliveryId], DELIVERY_STATUSES, { fresh: true });
   await requeue(engine, rows, 'fresh-schedule');
