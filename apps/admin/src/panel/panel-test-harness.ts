@@ -34,7 +34,7 @@ export interface PanelHarness {
   close(): Promise<void>;
 }
 
-export async function startPanelHarness(): Promise<PanelHarness> {
+export async function startPanelHarness(overrides: Partial<AdminSettings> = {}): Promise<PanelHarness> {
   const t = await createTestDatabase();
   const queue = createTestQueue(t.url);
   const secretKey = randomBytes(32);
@@ -53,6 +53,7 @@ export async function startPanelHarness(): Promise<PanelHarness> {
     apiMaxBodyBytes: 256 * 1024,
     apiMaxBatchBytes: 16 * 1024 * 1024,
     metricsToken: undefined,
+    ...overrides,
   };
   const log = createLogger({ name: 'test', level: 'silent' });
   const app = createApp({ log, checks: {}, isDraining: () => false, engine, settings });

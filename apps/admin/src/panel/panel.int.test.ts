@@ -671,3 +671,33 @@ describe('panel errors and boundaries', () => {
     }
   });
 });
+
+describe('panel session cookie in production', () => {
+  const proxied: { h?: PanelHarness } = {};
+  afterEach(async () => {
+    await proxied.h?.close();
+    delete proxied.h;
+  });
+
+  test('when NODE_ENV=production and the panel is reached over plain http, signing in still works', async () => {
+    const ph = (proxied.h = await startPanelHarness({ nodeEnv: 'production' }));
+    const agent = request.agent(ph.app);
+    const page = await agent.get('/login').expect(200);
+    const cookie = (page.headers['set-cookie'] as unknown as string[] | undefined)?.join(';') ?? '';
+    expect(cookie).toMatch(/herald_sid=/);
+    expect(cookie).not.toMatch(/Secure/);
+    await agent
+      .post('/login')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), email: ADMIN_EMAIL, password: ADMIN_PASSWORD })
+      .expect(303)
+      .expect('location', '/');
+    await agent.get('/apps').expect(200);
+  });
+
+  test('when behind a trusted TLS proxy (HERALD_TRUST_PROXY), the cookie is Secure', async () => {
+    const ph = (proxied.h = await startPanelHarness({ nodeEnv: 'production', trustProxy: true }));
+    const res = await request(ph.app).get('/login').set('X-Forwarded-Proto', 'https').expect(200);
+    expect((res.headers['set-cookie'] as unknown as string[]).join(';')).toMatch(/herald_sid=.*Secure/);
+  });
+});

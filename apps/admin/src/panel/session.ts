@@ -57,7 +57,10 @@ export function createSessionMiddleware(
     cookie: {
       httpOnly: true,
       sameSite: 'lax',
-      secure: settings.nodeEnv === 'production',
+      // Secure whenever the request came over https (directly, or through the proxy
+      // HERALD_TRUST_PROXY trusts). Not `true` in production: a browser never sends
+      // a Secure cookie back over plain http, so signing in there would loop for ever.
+      secure: 'auto',
       path: '/',
       maxAge: IDLE_TIMEOUT_MS,
     },
