@@ -7,7 +7,7 @@ import {
   parseJsonOption,
   parseListOption,
   parsePositiveInteger,
-  parseWholeNumber,
+  parseChoice,
   requireOption,
 } from './args.js';
 
@@ -67,9 +67,24 @@ describe('value parsers', () => {
     expect(parsePositiveInteger('25', 'limit')).toBe(25);
   });
 
-  test('when --rate-limit is not digits, it is refused; its range is left to the engine', () => {
-    expect(() => parseWholeNumber('fast', 'rate-limit')).toThrow(UsageError);
-    expect(parseWholeNumber('0', 'rate-limit')).toBe(0);
+  test('when --rate-limit is 0 or over its maximum, the message gives the range', () => {
+    expect(() => parsePositiveInteger('0', 'rate-limit', 100_000)).toThrow(
+      '--rate-limit must be a whole number from 1 to 100000, not 0',
+    );
+    expect(() => parsePositiveInteger('100001', 'rate-limit', 100_000)).toThrow(UsageError);
+  });
+
+  test.each(['done', 'DEAD', '', 'dead,failed'])(
+    'when a choice is %j, it is refused naming the choices',
+    (text) => {
+      expect(() => parseChoice(text, 'status', ['dead', 'failed'])).toThrow(
+        /^--status must be one of dead, failed, not /,
+      );
+    },
+  );
+
+  test('when a choice is one of them (spaces aside), it is that choice', () => {
+    expect(parseChoice(' failed ', 'status', ['dead', 'failed'])).toBe('failed');
   });
 
   test.each([

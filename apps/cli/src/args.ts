@@ -87,12 +87,13 @@ export function requireOption(value: string | undefined, flag: string): string {
   return value;
 }
 
-/** Plain digits as a number; whether it is in range is the engine's to say. */
-export function parseWholeNumber(text: string, flag: string): number {
-  if (!/^\d{1,15}$/.test(text.trim())) {
-    throw new UsageError(`--${flag} must be a whole number, not ${quoteArg(text)}`);
+/** One of `choices`, exactly as written there (surrounding spaces aside). */
+export function parseChoice<T extends string>(text: string, flag: string, choices: readonly T[]): T {
+  const choice = choices.find((c) => c === text.trim());
+  if (choice === undefined) {
+    throw new UsageError(`--${flag} must be one of ${choices.join(', ')}, not ${quoteArg(text)}`);
   }
-  return Number(text.trim());
+  return choice;
 }
 
 /** A whole number from 1 to `max`, written as plain digits. */

@@ -506,6 +506,25 @@ describe('pnpm herald', () => {
       ],
       ['--limit abc', ['deliveries', '--webhook', 'wh_x', '--limit', 'abc'], 'usage', 2],
       ['a --since that is not ISO-8601', ['replay', '--webhook', 'wh_x', '--since', 'yesterday'], 'usage', 2],
+      ['an unknown --status', ['deliveries', '--webhook', 'wh_x', '--status', 'done'], 'usage', 2],
+      [
+        'a --status replay does not take',
+        ['replay', '--webhook', 'wh_x', '--since', '2026-01-01', '--status', 'succeeded'],
+        'usage',
+        2,
+      ],
+      [
+        'an unknown --format',
+        ['webhook', 'add', '--app', 'app_x', '--url', 'https://example.com', '--format', 'teams'],
+        'usage',
+        2,
+      ],
+      [
+        '--rate-limit 0',
+        ['webhook', 'add', '--app', 'app_x', '--url', 'https://example.com', '--rate-limit', '0'],
+        'usage',
+        2,
+      ],
     ])(
       'when given %s, stdout is {"error":{code,message}} and the exit code is non-zero',
       async (_what, args, code, exit) => {

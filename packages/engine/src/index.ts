@@ -24,7 +24,7 @@ export {
 } from './admins/admins.service.js';
 export type { AdminUser } from './admins/admins.service.js';
 export { isValidEventFilter, matchesEventFilter } from './webhooks/event-filter.js';
-export { checkWebhookFields, isReservedHeader } from './webhooks/webhook-input.js';
+export { checkWebhookFields, isReservedHeader, MAX_RATE_LIMIT_PER_SECOND } from './webhooks/webhook-input.js';
 export type { WebhookInput } from './webhooks/webhook-input.js';
 export { toPublicWebhook, toWebhook } from './webhooks/webhook.js';
 export type { PublicWebhook } from './webhooks/webhook.js';

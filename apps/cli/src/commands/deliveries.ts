@@ -1,6 +1,7 @@
 import { NotFoundError } from '@herald/core';
 import { findWebhookAppId, listDeliveries } from '@herald/engine';
-import { parseCommandArgs, parsePositiveInteger, requireOption } from '../args.js';
+import { DELIVERY_STATUSES } from '@herald/db';
+import { parseChoice, parseCommandArgs, parsePositiveInteger, requireOption } from '../args.js';
 import { defineCommand } from '../command.js';
 import { formatTable } from '../output.js';
 
@@ -14,7 +15,8 @@ export const deliveries = defineCommand({
     });
     return {
       webhookId: requireOption(values.webhook, 'webhook'),
-      status: values.status,
+      status:
+        values.status === undefined ? undefined : parseChoice(values.status, 'status', DELIVERY_STATUSES),
       limit: values.limit === undefined ? undefined : parsePositiveInteger(values.limit, 'limit'),
     };
   },

@@ -1,8 +1,10 @@
 import { NotFoundError } from '@herald/core';
 import { CLI_ACTOR, findWebhookAppId, replayWebhook, type ReplayStatus } from '@herald/engine';
-import { parseCommandArgs, parseIsoTime, requireOption } from '../args.js';
+import { parseChoice, parseCommandArgs, parseIsoTime, requireOption } from '../args.js';
 import { defineCommand } from '../command.js';
 import { formatFields } from '../output.js';
+
+const REPLAY_STATUSES: readonly ReplayStatus[] = ['dead', 'failed'];
 
 export const replay = defineCommand({
   name: 'replay',
@@ -17,8 +19,10 @@ export const replay = defineCommand({
       webhookId: requireOption(values.webhook, 'webhook'),
       since: parseIsoTime(requireOption(values.since, 'since'), 'since'),
       until: values.until === undefined ? undefined : parseIsoTime(values.until, 'until'),
-      // The engine names the allowed values when this is anything else.
-      status: values.status as ReplayStatus | undefined,
+      status:
+        values.status === undefined
+          ? undefined
+          : parseChoice<ReplayStatus>(values.status, 'status', REPLAY_STATUSES),
     };
   },
   async execute({ webhookId, since, until, status }, ctx) {

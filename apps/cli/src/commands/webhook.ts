@@ -1,9 +1,17 @@
-import { CLI_ACTOR, createWebhook, toPublicWebhook, type WebhookInput } from '@herald/engine';
+import { WEBHOOK_FORMATS } from '@herald/db';
+import {
+  CLI_ACTOR,
+  MAX_RATE_LIMIT_PER_SECOND,
+  createWebhook,
+  toPublicWebhook,
+  type WebhookInput,
+} from '@herald/engine';
 import {
   parseCommandArgs,
   parseHeaderOptions,
   parseListOption,
-  parseWholeNumber,
+  parseChoice,
+  parsePositiveInteger,
   requireOption,
 } from '../args.js';
 import { defineCommand } from '../command.js';
@@ -24,12 +32,16 @@ export const webhookAdd = defineCommand({
     });
     const input: WebhookInput = { url: requireOption(values.url, 'url') };
     if (values.events !== undefined) input.events = parseListOption(values.events);
-    if (values.format !== undefined) input.format = values.format;
+    if (values.format !== undefined) input.format = parseChoice(values.format, 'format', WEBHOOK_FORMATS);
     if (values['user-agent'] !== undefined) input.userAgent = values['user-agent'];
     if (values.description !== undefined) input.description = values.description;
     if (values.header !== undefined) input.headers = parseHeaderOptions(values.header);
     if (values['rate-limit'] !== undefined) {
-      input.rateLimitPerSecond = parseWholeNumber(values['rate-limit'], 'rate-limit');
+      input.rateLimitPerSecond = parsePositiveInteger(
+        values['rate-limit'],
+        'rate-limit',
+        MAX_RATE_LIMIT_PER_SECOND,
+      );
     }
     return { appId: requireOption(values.app, 'app'), input };
   },

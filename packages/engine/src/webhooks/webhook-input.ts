@@ -43,6 +43,8 @@ const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/;
 const PRINTABLE = /^[\x20-\x7e\u00a0-\uffff]*$/;
 const MAX_HEADERS = 20;
 const MAX_EVENT_FILTERS = 100;
+/** A webhook's rate limit: deliveries per second, 1 to this. */
+export const MAX_RATE_LIMIT_PER_SECOND = 100_000;
 
 export function isReservedHeader(name: string): boolean {
   const lower = name.toLowerCase();
@@ -126,8 +128,11 @@ export function checkWebhookFields(input: WebhookInput): CheckedWebhookFields {
   if (input.rateLimitPerSecond !== undefined) {
     const r = input.rateLimitPerSecond;
     if (r === null) out.rateLimitPerSecond = null;
-    else if (typeof r !== 'number' || !Number.isInteger(r) || r < 1 || r > 100_000) {
-      bad('rateLimitPerSecond', 'must be a whole number from 1 to 100000, or null for no limit');
+    else if (typeof r !== 'number' || !Number.isInteger(r) || r < 1 || r > MAX_RATE_LIMIT_PER_SECOND) {
+      bad(
+        'rateLimitPerSecond',
+        `must be a whole number from 1 to ${MAX_RATE_LIMIT_PER_SECOND}, or null for no limit`,
+      );
     } else out.rateLimitPerSecond = r;
   }
   if (issues.length > 0) {
