@@ -782,6 +782,32 @@ describe('delivery engine while Postgres is away', () => {
   },
 );
 
+describe('delivery engine with a long retry step', () => {
+  test('when a 429 with a short Retry-After comes late in the schedule, the retry waits what was asked, not the step', async () => {
+    const h = await startHarness({ retryScheduleMs: [200, 8_000, 8_000] });
+    let calls = 0;
+    const r = await startReceiver((_req, res) => {
+      calls++;
+      if (calls === 1) res.writeHead(500).end();
+      else if (calls === 2) res.writeHead(429, { 'retry-after': '1' }).end();
+      else res.writeHead(200).end();
+    });
+    try {
+      const { id: webhookId } = await h.addWebhook({ url: r.url });
+      await h.client.publish({ app: h.appId, type: 'payment.success', data: {} });
+      const [, limited, last] = await r.waitForRequests(3, 6_000);
+      // The 429 came at the second step (8 s ± 20 %); it asked for 1 s.
+      expect(last!.receivedAt - limited!.receivedAt).toBeGreaterThanOrEqual(950);
+      expect(last!.receivedAt - limited!.receivedAt).toBeLessThan(4_000);
+      await waitForStatus(h, webhookId, 'succeeded');
+      expect(r.requests.map((req) => req.headers['herald-attempt'])).toEqual(['1', '2', '3']);
+    } finally {
+      await h.close();
+      await r.close();
+    }
+  });
+});
+
 describe('worker shutdown', () => {
   test('when an attempt hangs past the shutdown deadline, close cuts it short, records it and schedules its retry', async () => {
     // The attempt's own timeout (10 s) is far beyond the shutdown deadline (300 ms).

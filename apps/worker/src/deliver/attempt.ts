@@ -9,7 +9,13 @@ import { buildSignatureHeader } from '@herald/signing';
 import type { HealthyEndpoints } from './healthy-endpoints.js';
 import type { Send } from './http-sender.js';
 import { buildPlatformRequest } from './platform-request.js';
-import { decide, platformError, type Decision, type RetryPolicyOptions } from './retry-policy.js';
+import {
+  MAX_FREE_RATE_LIMITED_ATTEMPTS,
+  decide,
+  platformError,
+  type Decision,
+  type RetryPolicyOptions,
+} from './retry-policy.js';
 
 const FOREIGN_KEY_VIOLATION = '23503';
 
@@ -128,7 +134,11 @@ export function createAttempter(deps: AttemptDeps) {
         : buildPlatformRequest(target, data, attempt, DEFAULT_USER_AGENT);
     const result = await deps.send(request.url, request.headers, request.body);
     place.onExchanged?.();
-    const decision = decide({ ...result, format: target.format }, position, { ...deps.policy, random });
+    const decision = decide({ ...result, format: target.format }, position, {
+      ...deps.policy,
+      random,
+      rateLimitIsFree: (data.rateLimitedAttempts ?? 0) < MAX_FREE_RATE_LIMITED_ATTEMPTS,
+    });
 
     // The shared gate's bookkeeping must not cost the outcome: a Redis error
     // here is logged, and the outcome is still committed (the gate heals with

@@ -6,9 +6,7 @@ import type { Logger } from '@herald/logger';
 import { DELIVERY_PRIORITY, parseDeliveryJobData, type DeliveryJobData } from '@herald/queue';
 import type { AttemptDelivery } from './attempt.js';
 import type { HealthyEndpoints } from './healthy-endpoints.js';
-
-/** 429s that do not advance the retry schedule, per delivery job. */
-export const MAX_FREE_RATE_LIMITED_ATTEMPTS = 20;
+import { MAX_FREE_RATE_LIMITED_ATTEMPTS } from './retry-policy.js';
 
 /** Thrown to let BullMQ schedule the retry; backoffStrategy reads `delayMs`. */
 export class RetryLaterError extends Error {

@@ -66,6 +66,19 @@ describe('decide', () => {
     });
   });
 
+  test('when a free 429 asks for less than the schedule’s step, it waits what was asked; a counted one waits the step', () => {
+    expect(decide(http(429, 1_000), 3, { ...opts, rateLimitIsFree: true })).toMatchObject({
+      delayMs: 1_000,
+      pauseWebhookMs: 1_000,
+    });
+    expect(decide(http(429, 1_000), 1, { ...opts, rateLimitIsFree: false })).toMatchObject({
+      delayMs: 300_000,
+      pauseWebhookMs: 1_000,
+    });
+    // Without Retry-After, even a free 429 keeps the step: nothing says how long to wait.
+    expect(decide(http(429), 1, { ...opts, rateLimitIsFree: true })).toMatchObject({ delayMs: 300_000 });
+  });
+
   test('when Retry-After is shorter than the schedule, the schedule wins', () => {
     expect(decide(http(503, 1_000), 1, opts)).toMatchObject({ delayMs: 300_000 });
   });

@@ -27,7 +27,16 @@ export interface RetryPolicyOptions {
   /** Retry-After is honoured up to this (a receiver cannot park us for days). */
   maxRetryAfterMs?: number;
   random?: () => number;
+  /**
+   * A 429 now would be free (it does not advance the schedule: fewer than
+   * MAX_FREE_RATE_LIMITED_ATTEMPTS so far). Its retry then waits what the
+   * receiver asked for, not the schedule's current step.
+   */
+  rateLimitIsFree?: boolean;
 }
+
+/** 429s that do not advance the retry schedule, per delivery. */
+export const MAX_FREE_RATE_LIMITED_ATTEMPTS = 20;
 
 const DEFAULT_MAX_RETRY_AFTER_MS = 3_600_000;
 // Without a Retry-After, a 429 still holds the whole webhook this long.
@@ -79,7 +88,8 @@ export function decide(result: AttemptResult, position: number, options: RetryPo
   const askedRetryAfterMs = bodyRetryAfterMs ?? result.retryAfterMs;
   if (honoursRetryAfter && askedRetryAfterMs !== null) {
     const retryAfterMs = Math.min(Math.max(askedRetryAfterMs, 0), maxRetryAfterMs);
-    delayMs = Math.max(delayMs, retryAfterMs);
+    // A free 429 is no failure: the schedule's step (hours, late in it) is not owed.
+    delayMs = isRateLimited && options.rateLimitIsFree ? retryAfterMs : Math.max(delayMs, retryAfterMs);
     if (isRateLimited) pauseWebhookMs = retryAfterMs;
   } else if (isRateLimited) {
     pauseWebhookMs = DEFAULT_429_PAUSE_MS;
